@@ -1,0 +1,9 @@
+#include "users.hpp"
+
+BUNBASE_MODULE(users) {
+  return bb::module({.name = "users",
+                     .description = "User accounts",
+                     .api_prefix = "/users",
+                     .actions = {demo::create_user(), demo::get_user(), demo::list_users(),
+                                 demo::update_user(), demo::delete_user()}});
+}

@@ -1,0 +1,100 @@
+// The demo's own tests: its actions run in-process through the real executor on an in-memory
+// SQLite, exactly as a user of bunbase tests an app.
+#include <bunbase/testing/test_app.hpp>
+#include <gtest/gtest.h>
+
+#include "modules/users/users.hpp"
+
+namespace {
+
+using bb::testing::TestApp;
+namespace json = boost::json;
+
+TEST(Users, CreateThenGet) {
+  TestApp app(bunbase_app());
+  auto created = app.call<demo::CreateUserOutput>("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}});
+  EXPECT_EQ(created.email, "ada@example.com");
+  EXPECT_EQ(created.id.size(), 36u);
+
+  auto user = app.call<demo::User>("getUser", {{"id", created.id}});
+  EXPECT_EQ(user.name, "Ada");
+  EXPECT_EQ(user.role, demo::Role::user);
+}
+
+TEST(Users, DuplicateEmailIsConflictWhateverTheCase) {
+  TestApp app(bunbase_app());
+  ASSERT_TRUE(app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}}).ok());
+  auto r = app.run("createUser", {{"email", "ADA@example.com"}, {"name", "Other"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind(), bb::ErrorCode::conflict);
+  EXPECT_EQ(r.error->code(), "email_taken");
+}
+
+TEST(Users, UnknownIdIsNotFound) {
+  TestApp app(bunbase_app());
+  auto r = app.run("getUser", {{"id", "0190c1a2-0000-7000-8000-000000000000"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind(), bb::ErrorCode::not_found);
+}
+
+TEST(Users, InvalidInputListsEveryFailure) {
+  TestApp app(bunbase_app());
+  auto r = app.run("createUser", {{"email", "not-an-email"}, {"name", ""}, {"role", "root"}, {"extra", 1}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->code(), "validation_failed");
+  const auto& errors = r.error->details().at("errors").as_array();
+  std::set<std::string> paths;
+  for (const auto& e : errors) paths.insert(std::string(e.at("path").as_string()));
+  EXPECT_EQ(paths, (std::set<std::string>{"/email", "/name", "/role", "/extra"}));
+}
+
+TEST(Users, ListPaginatesAndUpdateDelete) {
+  TestApp app(bunbase_app());
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(app.run("createUser", {{"email", "u" + std::to_string(i) + "@example.com"}, {"name", "U"}}).ok());
+  auto page = app.call<demo::ListUsersOutput>("listUsers", {{"limit", 2}, {"offset", 1}});
+  EXPECT_EQ(page.total, 5);
+  ASSERT_EQ(page.users.size(), 2u);
+  EXPECT_EQ(page.users[0].email, "u1@example.com");
+
+  auto r = app.run("listUsers", {{"limit", 101}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind(), bb::ErrorCode::invalid_argument);
+
+  const std::string id = page.users[0].id;
+  auto updated = app.call<demo::User>("updateUser", {{"id", id}, {"name", "Renamed"}, {"role", "admin"}});
+  EXPECT_EQ(updated.name, "Renamed");
+  EXPECT_EQ(updated.role, demo::Role::admin);
+
+  auto clash = app.run("updateUser", {{"id", id}, {"email", "u0@example.com"}});
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error->kind(), bb::ErrorCode::conflict);
+
+  EXPECT_TRUE(app.call<demo::DeleteUserOutput>("deleteUser", {{"id", id}}).deleted);
+  EXPECT_EQ(app.run("deleteUser", {{"id", id}}).error->kind(), bb::ErrorCode::not_found);
+}
+
+TEST(Users, RunsAreRecordedWithTheirLogs) {
+  TestApp app(bunbase_app());
+  auto r = app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}});
+  ASSERT_TRUE(r.ok());
+  app.flush();
+  auto run = app.db().query_one("SELECT * FROM action_runs WHERE id = $1", {r.run_id});
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->at("action_name").as_string(), "createUser");
+  EXPECT_EQ(run->at("module_name").as_string(), "users");
+  EXPECT_EQ(run->at("trigger_type").as_string(), "test");
+  EXPECT_EQ(run->at("status").as_string(), "success");
+  auto logs = app.db().query("SELECT message FROM action_logs WHERE run_id = $1", {r.run_id});
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0].at("message").as_string(), "user created");
+}
+
+TEST(Users, StandaloneActionIsRegistered) {
+  TestApp app(bunbase_app());
+  auto r = app.run("ping");
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  EXPECT_EQ(r.output.at("message").as_string(), "pong");
+}
+
+}  // namespace

@@ -1,0 +1,49 @@
+// Triggers say how an action is invoked. They are declarations only: adapters in the runtime
+// turn requests, events, ticks... into invocations of the one executor.
+//
+//   .triggers = {bb::triggers::api("GET", "/:id"), bb::triggers::api("POST", "/", {.status = 201})}
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "bunbase/core/request.hpp"
+
+namespace bb {
+
+// What an api trigger's `map` receives. Defaults (no map): POST/PUT/PATCH take the JSON body,
+// GET/DELETE the query string coerced to the input schema; path params always merge in.
+struct ApiInput {
+  const boost::json::value& body;     // parsed JSON body, or null when there is none
+  const boost::json::object& query;   // raw query parameters (strings, or arrays of strings)
+  const boost::json::object& params;  // path parameters (strings)
+  const Request& request;
+};
+
+struct ApiOptions {
+  std::function<boost::json::value(const ApiInput&)> map;
+  int status = 200;  // the success status (201 for creation, 204 for no content)
+};
+
+struct ApiTrigger {
+  std::string method;
+  std::string path;  // relative to the module's api_prefix; ":name" segments are parameters
+  ApiOptions options;
+};
+
+struct Trigger {
+  std::variant<ApiTrigger> spec;
+  std::string describe() const;  // "api POST /users/:id" (path without the module prefix)
+};
+
+namespace triggers {
+// Method is case-insensitive; the path must start with '/'. Throws std::invalid_argument.
+Trigger api(std::string method, std::string path, ApiOptions options = {});
+}  // namespace triggers
+
+}  // namespace bb

@@ -1,0 +1,38 @@
+// Migrations: ordered SQL scripts, applied once and recorded with a SHA-256 checksum in
+// bunbase_migrations. Editing a migration after it was applied is an error, never skipped.
+//
+//   std::vector<bb::db::Migration> ms = {{"app/001_init.sql", "CREATE TABLE ..."}};
+//   auto applied = bb::db::migrate(db, ms);      // names applied now, in order
+#pragma once
+
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "bunbase/db/database.hpp"
+
+namespace bb::db {
+
+struct Migration {
+  std::string name;  // unique and ordered within its group: "bunbase/0001_runs.sql", "app/001_init.sql"
+  std::string sql;
+};
+
+struct MigrationError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct MigrationStatus {
+  std::vector<std::string> applied;  // already in the database, checksum verified
+  std::vector<std::string> pending;  // not yet applied, in order
+};
+
+// Verifies the checksums of applied migrations and lists what is pending. Throws MigrationError.
+MigrationStatus migration_status(Database& db, std::span<const Migration> migrations);
+// Applies every pending migration, each in its own transaction; returns their names.
+std::vector<std::string> migrate(Database& db, std::span<const Migration> migrations);
+
+std::string sha256_hex(std::string_view data);
+
+}  // namespace bb::db

@@ -1,0 +1,65 @@
+// Configuration: bunbase.toml (working directory, or --config PATH), overridden by the
+// environment (PORT, HOST, DATABASE_URL, LOG_LEVEL, ...), overridden by command-line flags.
+//
+//   bb::Config c = bb::load_config({.path = "bunbase.toml"});
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "bunbase/core/log.hpp"
+
+namespace bb {
+
+struct Config {
+  std::string host = "127.0.0.1";  // loopback unless configured: nothing public by default
+  int port = 3000;
+  std::string environment = "development";  // development | production
+
+  struct Database {
+    std::string url = "sqlite://data/app.db";
+    bool migrate_on_start = true;
+    int readers = 4;
+    int busy_timeout_ms = 5000;
+  } database;
+
+  struct Http {
+    std::size_t body_limit = 1024 * 1024;
+    int io_threads = 0;  // 0: one per CPU this process may run on
+    int workers = 0;     // handler threads; 0: max(4, 2 x CPUs)
+    int idle_timeout_s = 60;
+    int shutdown_timeout_ms = 10000;
+  } http;
+
+  struct Persistence {
+    bool enabled = true;
+    int flush_interval_ms = 2000;
+    std::size_t max_batch = 500;
+    std::size_t capacity = 10000;
+  } persistence;
+
+  struct Log {
+    LogLevel level = LogLevel::info;
+    std::string format = "auto";  // auto | human | json
+  } log;
+
+  std::string source;  // the file it was read from, or "" when none was found
+
+  bool development() const { return environment == "development"; }
+};
+
+struct ConfigSources {
+  std::optional<std::string> path;  // --config; when set the file must exist
+  // Reads an environment variable; defaults to std::getenv.
+  std::function<std::optional<std::string>(const char*)> getenv;
+};
+
+// Throws std::runtime_error with the file, key and problem for anything invalid.
+Config load_config(const ConfigSources& sources = {});
+
+// "1MiB", "512KiB", "1048576" -> bytes. Throws std::invalid_argument.
+std::size_t parse_size(std::string_view text);
+
+}  // namespace bb

@@ -1,0 +1,62 @@
+// The one path every invocation takes, whatever the trigger: context, guards (module, then
+// action), input validation and decoding, the handler, output encoding and validation, and
+// the run record. Adapters build an Invocation and map the RunResult to their transport.
+//
+//   bb::Invocation inv{.action = registry.find("createUser"), .input = json, .trigger_type = "cli"};
+//   bb::RunResult r = executor.run(inv);
+//   if (!r.ok()) std::cerr << r.error->message();
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bunbase/core/error.hpp"
+#include "bunbase/core/registry.hpp"
+
+namespace bb {
+
+class WriteBuffer;
+
+struct Invocation {
+  const RegisteredAction* action = nullptr;
+  boost::json::value input;  // before validation
+  std::string_view trigger_type = "api";
+  std::string_view trigger_detail;
+  Auth auth;
+  std::string_view trace_id;       // from the caller (traceparent), or empty for a new trace
+  std::string_view parent_run_id;
+  const Request* request = nullptr;
+  Response* response = nullptr;
+};
+
+struct RunResult {
+  std::optional<Error> error;
+  boost::json::value output;  // null on error
+  std::string run_id;
+  char trace_id[33] = {};
+  char span_id[17] = {};
+  double duration_ms = 0;
+
+  bool ok() const { return !error; }
+};
+
+class Executor {
+ public:
+  Executor(db::Database& db, LogSink& log, WriteBuffer* buffer) : db_(db), log_(log), buffer_(buffer) {}
+
+  // Never throws for anything the action does; output is allocated from `storage`.
+  RunResult run(Invocation& inv, boost::json::storage_ptr storage = {});
+
+ private:
+  db::Database& db_;
+  LogSink& log_;
+  WriteBuffer* buffer_;
+};
+
+// The error JSON kept in a run record (code, message, details; internal errors keep their cause).
+boost::json::object error_record(const Error& e, std::string_view cause = {});
+
+}  // namespace bb

@@ -1,0 +1,76 @@
+// Buffered persistence of runs and logs: pushes never block on the database; a background
+// thread flushes every interval or when max_batch items wait, in one transaction. Bounded:
+// when full, new items are dropped and counted. stop() flushes what is left.
+//
+//   bb::WriteBuffer buf(db, {.flush_interval = 2s, .max_batch = 500, .capacity = 10000});
+//   buf.push(bb::RunRecord{...});
+//   buf.stop();
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bunbase/db/database.hpp"
+
+namespace bb {
+
+struct RunRecord {
+  std::string id, action, module, trace_id, parent_run_id, trigger_type, status;
+  std::string input, output, error;  // JSON text ("" stores NULL)
+  double duration_ms = 0;
+  std::string started_at;  // ISO 8601 UTC
+};
+
+struct LogRecord {
+  std::string run_id, level, message, meta;  // meta: JSON text
+  std::string created_at;
+};
+
+class WriteBuffer {
+ public:
+  struct Options {
+    std::chrono::milliseconds flush_interval{2000};
+    std::size_t max_batch = 500;
+    std::size_t capacity = 10000;
+  };
+  struct Stats {
+    std::uint64_t accepted = 0, written = 0, dropped = 0, flushes = 0, failed_flushes = 0;
+  };
+
+  WriteBuffer(db::Database& db, Options options);
+  ~WriteBuffer();
+  WriteBuffer(const WriteBuffer&) = delete;
+  WriteBuffer& operator=(const WriteBuffer&) = delete;
+
+  // Returns false (and counts a drop) when the buffer is full or stopped.
+  bool push(RunRecord&& run);
+  bool push(LogRecord&& log);
+  // Writes everything buffered now, on the calling thread.
+  void flush();
+  // Stops the background thread after a final flush. Idempotent.
+  void stop();
+  Stats stats() const;
+
+ private:
+  bool admit();  // under mutex_
+  void loop();
+  void write(std::vector<RunRecord>& runs, std::vector<LogRecord>& logs);
+
+  db::Database& db_;
+  Options options_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<RunRecord> runs_;
+  std::vector<LogRecord> logs_;
+  Stats stats_;
+  bool stopping_ = false;
+  std::mutex flush_mutex_;  // one flush at a time, so records keep their order
+  std::thread thread_;
+};
+
+}  // namespace bb

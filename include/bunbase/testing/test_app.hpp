@@ -1,0 +1,55 @@
+// Test an app's actions in-process: its modules on a fresh in-memory SQLite with every
+// migration applied, actions invoked by name through the real executor, no socket.
+//
+//   bb::testing::TestApp app(bunbase_app());
+//   auto r = app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}});
+//   EXPECT_TRUE(r.ok());
+//   auto out = app.call<CreateUserOutput>("createUser", {...});   // throws bb::Error
+#pragma once
+
+#include <boost/json/parse.hpp>
+
+#include <memory>
+
+#include "bunbase/runtime/app.hpp"
+
+namespace bb::testing {
+
+struct CallOptions {
+  std::string_view trigger = "test";
+  Auth auth;  // anonymous unless set: guards see what an unauthenticated caller would
+  std::string_view trace_id;
+};
+
+class TestApp {
+ public:
+  explicit TestApp(const AppManifest& manifest, Config config = test_config());
+
+  RunResult run(std::string_view action, boost::json::value input = boost::json::object(),
+                const CallOptions& options = {});
+  // Input as JSON text; throws std::invalid_argument when it does not parse.
+  RunResult run_json(std::string_view action, std::string_view input, const CallOptions& options = {});
+
+  // Runs and decodes the output; throws the run's bb::Error on failure.
+  template <class Out>
+  Out call(std::string_view action, boost::json::value input = boost::json::object(),
+           const CallOptions& options = {}) {
+    RunResult r = run(action, std::move(input), options);
+    if (!r.ok()) throw *r.error;
+    return from_json<Out>(r.output);
+  }
+
+  // Writes buffered run records and logs now (they are written every 2 s otherwise).
+  void flush();
+
+  App& app() { return *app_; }
+  db::Database& db() { return app_->db(); }
+
+  // In-memory SQLite, run history on, console logs at warn and above.
+  static Config test_config();
+
+ private:
+  std::unique_ptr<App> app_;
+};
+
+}  // namespace bb::testing

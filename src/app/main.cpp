@@ -1,0 +1,139 @@
+#include "bunbase/main.hpp"
+
+#include <CLI/CLI.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "bunbase/db/database.hpp"
+#include "src/app/serve.hpp"
+
+namespace bb {
+
+namespace {
+
+void print_actions(const App& app) {
+  struct Row {
+    std::string action, module, triggers, guards;
+  };
+  std::vector<Row> rows;
+  Row header{"ACTION", "MODULE", "TRIGGERS", "GUARDS"};
+  for (const auto& a : app.registry().actions()) {
+    Row r{a->name(), std::string(a->module_name()), "", ""};
+    for (const auto& t : a->action->options.triggers) {
+      std::string d = t.describe();
+      if (const auto* api = std::get_if<ApiTrigger>(&t.spec)) d = "api " + api->method + " " + join_path(a->api_prefix(), api->path);
+      r.triggers += (r.triggers.empty() ? "" : ", ") + d;
+    }
+    for (const auto& g : a->guards) r.guards += (r.guards.empty() ? "" : ", ") + g.name;
+    if (r.module.empty()) r.module = "-";
+    if (r.triggers.empty()) r.triggers = "-";
+    if (r.guards.empty()) r.guards = "-";
+    rows.push_back(std::move(r));
+  }
+  std::size_t w[3] = {header.action.size(), header.module.size(), header.triggers.size()};
+  for (const auto& r : rows) {
+    w[0] = std::max(w[0], r.action.size());
+    w[1] = std::max(w[1], r.module.size());
+    w[2] = std::max(w[2], r.triggers.size());
+  }
+  auto print = [&](const Row& r) {
+    std::printf("%-*s  %-*s  %-*s  %s\n", int(w[0]), r.action.c_str(), int(w[1]), r.module.c_str(),
+                int(w[2]), r.triggers.c_str(), r.guards.c_str());
+  };
+  print(header);
+  for (const auto& r : rows) print(r);
+}
+
+}  // namespace
+
+int main(int argc, char** argv, const AppManifest& manifest) {
+  CLI::App cli(manifest.name + ": a Bunbase application", manifest.name);
+  cli.require_subcommand(0, 1);
+  cli.fallthrough();
+
+  std::optional<std::string> config_path;
+  std::optional<int> port;
+  std::optional<std::string> host, database_url, log_level;
+  cli.add_option("--config", config_path, "Config file (default: ./bunbase.toml if present)");
+  cli.add_option("--port", port, "Port to listen on (env PORT)");
+  cli.add_option("--host", host, "Address to bind (env HOST)");
+  cli.add_option("--database-url", database_url, "sqlite://PATH (env DATABASE_URL)");
+  cli.add_option("--log-level", log_level, "debug | info | warn | error (env LOG_LEVEL)");
+
+  auto* serve_cmd = cli.add_subcommand("serve", "Serve the app over HTTP (the default command)");
+  auto* migrate_cmd = cli.add_subcommand("migrate", "Apply pending migrations");
+  bool migrate_status = false;
+  migrate_cmd->add_flag("--status", migrate_status, "List applied and pending migrations, apply nothing");
+  auto* actions_cmd = cli.add_subcommand("actions", "List actions with their module, triggers and guards");
+  auto* run_cmd = cli.add_subcommand("run", "Run one action through the executor and print its output");
+  std::string run_action, run_input = "{}", run_user;
+  run_cmd->add_option("action", run_action, "Action name")->required();
+  run_cmd->add_option("--input,-i", run_input, "Input JSON (default {})");
+  run_cmd->add_option("--as-user", run_user, "Run as this user id instead of the system principal");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  try {
+    Config config = load_config({.path = config_path});
+    if (port) config.port = *port;
+    if (host) config.host = *host;
+    if (database_url) config.database.url = *database_url;
+    if (log_level) config.log.level = parse_log_level(*log_level);
+    if (*actions_cmd) config.persistence.enabled = false;
+
+    App app(manifest, std::move(config));
+
+    if (*actions_cmd) {
+      print_actions(app);
+      return 0;
+    }
+    if (*migrate_cmd) {
+      if (migrate_status) {
+        auto s = app.migration_status();
+        for (const auto& n : s.applied) std::printf("applied  %s\n", n.c_str());
+        for (const auto& n : s.pending) std::printf("pending  %s\n", n.c_str());
+        return 0;
+      }
+      auto applied = app.migrate();
+      for (const auto& n : applied) std::printf("applied  %s\n", n.c_str());
+      std::printf("%zu migration(s) applied; database is up to date\n", applied.size());
+      return 0;
+    }
+    if (*run_cmd) {
+      boost::system::error_code ec;
+      auto input = boost::json::parse(run_input, ec);
+      if (ec) {
+        std::fprintf(stderr, "error: --input is not valid JSON: %s\n", ec.message().c_str());
+        return 2;
+      }
+      app.open();
+      if (app.config().database.migrate_on_start) app.migrate();
+      InvokeOptions o{.trigger_type = "cli"};
+      if (!run_user.empty()) o.auth = Auth::user(run_user);
+      RunResult r = app.invoke(run_action, std::move(input), o);
+      app.shutdown();
+      if (!r.ok()) {
+        boost::json::object err = error_record(*r.error);
+        err["runId"] = r.run_id;
+        std::fprintf(stderr, "error: %s\n%s\n", r.error->message().c_str(), boost::json::serialize(err).c_str());
+        return 1;
+      }
+      std::printf("%s\n", boost::json::serialize(r.output).c_str());
+      return 0;
+    }
+    (void)serve_cmd;
+    return serve(app);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace bb

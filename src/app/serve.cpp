@@ -1,0 +1,85 @@
+#include "src/app/serve.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+#include <sched.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "src/http/server.hpp"
+#include "src/triggers/api_adapter.hpp"
+
+namespace bb {
+
+namespace {
+// CPUs this process may run on (taskset/cgroups), not just the machine's count.
+int usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+}  // namespace
+
+int serve(App& app) {
+  // Block the stop signals in every thread we start; this thread waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const Config& c = app.config();
+  app.open();
+  if (c.database.migrate_on_start) {
+    for (const auto& name : app.migrate()) app.log().system(LogLevel::info, "migration applied", {{"name", name}});
+  } else if (auto status = app.migration_status(); !status.pending.empty()) {
+    app.log().system(LogLevel::warn, "migrations pending (migrate_on_start is off)",
+                     {{"count", status.pending.size()}});
+  }
+
+  const int cpus = usable_cpus();
+  const int io_threads = c.http.io_threads > 0 ? c.http.io_threads : cpus;
+  const int workers = c.http.workers > 0 ? c.http.workers : std::max(4, 2 * cpus);
+  boost::asio::thread_pool pool(static_cast<std::size_t>(workers));
+  triggers::ApiAdapter adapter(app.registry(), app.executor(), pool, [&app] { return app.ready(); });
+  http::Server server({.host = c.host,
+                       .port = static_cast<unsigned short>(c.port),
+                       .body_limit = c.http.body_limit,
+                       .io_threads = io_threads,
+                       .idle_timeout = std::chrono::seconds(c.http.idle_timeout_s)},
+                      adapter);
+  unsigned short port = server.start();
+
+  std::string host = c.host == "0.0.0.0" || c.host == "127.0.0.1" ? "localhost" : c.host;
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  std::string base = "http://" + host + ":" + std::to_string(port);
+  app.log().system(LogLevel::info, "listening",
+                   {{"url", base}, {"bind", c.host + ":" + std::to_string(port)},
+                    {"environment", c.environment}, {"database", c.database.url},
+                    {"io_threads", io_threads}, {"workers", workers}});
+  std::printf("\n  %s is serving at %s\n\n", app.manifest().name.c_str(), base.c_str());
+  for (const auto& r : app.registry().routes())
+    std::printf("    %-7s %s%-28s %s\n", r.method.c_str(), base.c_str(), r.path.c_str(), r.action->name().c_str());
+  std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/healthz", "(process up)");
+  std::printf("    %-7s %s%-28s %s\n\n", "GET", base.c_str(), "/readyz", "(database ready)");
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  app.log().system(LogLevel::info, "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+
+  server.stop(std::chrono::milliseconds(c.http.shutdown_timeout_ms));
+  pool.join();
+  app.shutdown();
+  if (auto* b = app.write_buffer()) {
+    auto s = b->stats();
+    app.log().system(LogLevel::info, "stopped", {{"runs_and_logs_written", s.written}, {"dropped", s.dropped}});
+  } else {
+    app.log().system(LogLevel::info, "stopped");
+  }
+  return 0;
+}
+
+}  // namespace bb

@@ -1,0 +1,170 @@
+#include "src/db/sqlite/connection.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <cstdlib>
+
+namespace bb::db::sqlite {
+
+namespace {
+constexpr std::size_t kMaxCachedStatements = 512;
+
+DbError::Kind kind_of(int extended) {
+  switch (extended) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY: return DbError::Kind::unique_violation;
+    case SQLITE_CONSTRAINT_FOREIGNKEY: return DbError::Kind::foreign_key_violation;
+    default: break;
+  }
+  switch (extended & 0xff) {
+    case SQLITE_CONSTRAINT: return DbError::Kind::constraint;
+    case SQLITE_BUSY: case SQLITE_LOCKED: return DbError::Kind::busy;
+    case SQLITE_CANTOPEN: return DbError::Kind::connection;
+    default: return DbError::Kind::other;
+  }
+}
+}  // namespace
+
+Connection::Connection(const std::string& path, int flags, int busy_timeout_ms) {
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = "cannot open SQLite database \"" + path + "\": " +
+                      (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw DbError(DbError::Kind::connection, msg);
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
+}
+
+Connection::~Connection() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+void Connection::fail(int rc, std::string_view what) const {
+  int extended = sqlite3_extended_errcode(db_);
+  throw DbError(kind_of(extended ? extended : rc),
+                std::string(what) + ": " + sqlite3_errmsg(db_));
+}
+
+sqlite3_stmt* Connection::prepare(std::string_view sql) {
+  auto it = statements_.find(std::string(sql));
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+  if (rc != SQLITE_OK) fail(rc, "SQL error");
+  if (!stmt) throw DbError(DbError::Kind::other, "empty SQL statement");
+  if (tail && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    sqlite3_finalize(stmt);
+    throw DbError(DbError::Kind::other, "one statement per call (use exec_script for several)");
+  }
+  if (statements_.size() >= kMaxCachedStatements) {
+    for (auto& [s, st] : statements_) sqlite3_finalize(st);
+    statements_.clear();
+  }
+  statements_.emplace(std::string(sql), stmt);
+  return stmt;
+}
+
+void Connection::bind(sqlite3_stmt* stmt, Params params) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  int count = sqlite3_bind_parameter_count(stmt);
+  for (int i = 1; i <= count; ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt, i);
+    // $N binds params[N-1]; SQLite numbers named parameters by first appearance, so read N.
+    if (!name || (name[0] != '$' && name[0] != '?'))
+      throw DbError(DbError::Kind::other, "use $1, $2, ... for parameters");
+    char* end = nullptr;
+    long n = std::strtol(name + 1, &end, 10);
+    if (*end != '\0' || n < 1)
+      throw DbError(DbError::Kind::other, std::string("unsupported parameter ") + name);
+    if (static_cast<std::size_t>(n) > params.size())
+      throw DbError(DbError::Kind::other, "statement uses " + std::string(name) + " but " +
+                                              std::to_string(params.size()) + " parameters were given");
+    const Value& v = params[n - 1];
+    int rc = SQLITE_OK;
+    switch (v.kind()) {
+      case boost::json::kind::null: rc = sqlite3_bind_null(stmt, i); break;
+      case boost::json::kind::bool_: rc = sqlite3_bind_int(stmt, i, v.get_bool() ? 1 : 0); break;
+      case boost::json::kind::int64: rc = sqlite3_bind_int64(stmt, i, v.get_int64()); break;
+      case boost::json::kind::uint64:
+        rc = sqlite3_bind_int64(stmt, i, static_cast<sqlite3_int64>(v.get_uint64()));
+        break;
+      case boost::json::kind::double_: rc = sqlite3_bind_double(stmt, i, v.get_double()); break;
+      case boost::json::kind::string:
+        rc = sqlite3_bind_text(stmt, i, v.get_string().data(), static_cast<int>(v.get_string().size()),
+                               SQLITE_TRANSIENT);
+        break;
+      case boost::json::kind::array:
+      case boost::json::kind::object: {
+        std::string text = boost::json::serialize(v);  // stored as JSON text
+        rc = sqlite3_bind_text(stmt, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        break;
+      }
+    }
+    if (rc != SQLITE_OK) fail(rc, "bind");
+  }
+}
+
+Rows Connection::query(sqlite3_stmt* stmt, Params params) {
+  bind(stmt, params);
+  Rows rows;
+  int cols = sqlite3_column_count(stmt);
+  for (;;) {
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      sqlite3_reset(stmt);
+      fail(rc, "query failed");
+    }
+    Row row;
+    row.reserve(cols);
+    for (int c = 0; c < cols; ++c) {
+      const char* name = sqlite3_column_name(stmt, c);
+      switch (sqlite3_column_type(stmt, c)) {
+        case SQLITE_INTEGER: row[name] = static_cast<std::int64_t>(sqlite3_column_int64(stmt, c)); break;
+        case SQLITE_FLOAT: row[name] = sqlite3_column_double(stmt, c); break;
+        case SQLITE_NULL: row[name] = nullptr; break;
+        default: {
+          auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+          row[name] = boost::json::string_view(text, static_cast<std::size_t>(sqlite3_column_bytes(stmt, c)));
+        }
+      }
+    }
+    rows.emplace_back(std::move(row));
+  }
+  sqlite3_reset(stmt);
+  return rows;
+}
+
+std::int64_t Connection::exec(sqlite3_stmt* stmt, Params params) {
+  bind(stmt, params);
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+  }
+  if (rc != SQLITE_DONE) {
+    sqlite3_reset(stmt);
+    fail(rc, "statement failed");
+  }
+  sqlite3_reset(stmt);
+  return sqlite3_changes64(db_);
+}
+
+void Connection::exec_script(std::string_view sql) {
+  std::string text(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    int extended = sqlite3_extended_errcode(db_);
+    throw DbError(kind_of(extended ? extended : rc), msg);
+  }
+}
+
+}  // namespace bb::db::sqlite

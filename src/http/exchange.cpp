@@ -1,0 +1,58 @@
+#include "src/http/exchange.hpp"
+
+namespace bb::http {
+
+std::string_view Exchange::method() const {
+  auto m = request_.method_string();
+  return {m.data(), m.size()};
+}
+
+std::string_view Exchange::target() const {
+  auto t = request_.target();
+  return {t.data(), t.size()};
+}
+
+std::string_view Exchange::path() const {
+  std::string_view t = target();
+  return t.substr(0, t.find('?'));
+}
+
+std::optional<std::string_view> Exchange::header(std::string_view name) const {
+  auto it = request_.find(boost::beast::string_view(name.data(), name.size()));
+  if (it == request_.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+std::optional<std::string_view> Exchange::cookie(std::string_view name) const {
+  auto range = request_.equal_range(boost::beast::http::field::cookie);
+  for (auto it = range.first; it != range.second; ++it) {
+    std::string_view h(it->value().data(), it->value().size());
+    while (!h.empty()) {
+      auto semi = h.find(';');
+      std::string_view pair = h.substr(0, semi);
+      h = semi == std::string_view::npos ? std::string_view() : h.substr(semi + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      auto eq = pair.find('=');
+      if (eq == std::string_view::npos) continue;
+      if (pair.substr(0, eq) != name) continue;
+      std::string_view value = pair.substr(eq + 1);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+void Exchange::reset(Message&& m, std::string_view ip) {
+  request_ = std::move(m);
+  ip_.assign(ip);
+  status = 200;
+  content_type = "application/json";
+  body_out.clear();
+  response.status = 0;
+  response.headers.clear();
+  close = false;
+}
+
+}  // namespace bb::http

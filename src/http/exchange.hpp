@@ -1,0 +1,58 @@
+// One HTTP request and the response being built for it. Owned by its connection and reused
+// for the next request on a keep-alive connection. finish() sends the response; it may be
+// called from any thread, exactly once per request.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <functional>
+#include <string>
+
+#include "bunbase/core/request.hpp"
+
+namespace bb::http {
+
+class Exchange final : public bb::Request {
+ public:
+  using Message = boost::beast::http::request<boost::beast::http::string_body>;
+
+  explicit Exchange(std::function<void()> on_finish) : on_finish_(std::move(on_finish)) {}
+
+  // --- request
+  Message& message() { return request_; }
+  const Message& message() const { return request_; }
+  std::string_view method() const override;
+  std::string_view target() const;
+  std::string_view path() const override;  // target up to '?', not decoded
+  std::optional<std::string_view> header(std::string_view name) const override;
+  std::optional<std::string_view> cookie(std::string_view name) const override;
+  std::string_view ip() const override { return ip_; }
+  std::string_view body() const override { return request_.body(); }
+
+  // --- response
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body_out;
+  bb::Response response;  // extra headers and cookies (and a status set by the action)
+  bool close = false;     // send "Connection: close" and close after writing
+
+  void finish() { on_finish_(); }
+
+  // Used by the connection.
+  void reset(Message&& m, std::string_view ip);
+
+ private:
+  Message request_;
+  std::string ip_;
+  std::function<void()> on_finish_;
+};
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  // Must lead to exactly one ex.finish(), now or later, from any thread.
+  virtual void handle(Exchange& ex) = 0;
+};
+
+}  // namespace bb::http

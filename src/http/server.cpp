@@ -1,0 +1,248 @@
+#include "src/http/server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include <charconv>
+#include <optional>
+
+namespace bb::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+using tcp = net::ip::tcp;
+
+namespace {
+void append_number(std::string& s, std::size_t n) {
+  char buf[24];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  s.append(buf, p);
+}
+}  // namespace
+
+struct Server::Acceptor {
+  tcp::acceptor socket;
+  explicit Acceptor(net::io_context& ctx) : socket(ctx) {}
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server& server, tcp::socket&& socket)
+      : server_(server),
+        stream_(std::move(socket)),
+        exchange_([this] { on_finish(); }) {
+    boost::system::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) ip_ = ep.address().to_string();
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  void start() { read(); }
+  net::any_io_executor stream_executor() { return stream_.get_executor(); }
+
+  // Called on shutdown from another thread: close if waiting for a request.
+  void close_if_idle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->reading_) {
+        boost::system::error_code ec;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        self->stream_.socket().close(ec);
+      }
+    });
+  }
+
+  ~Session() { server_.detach(this); }
+
+ private:
+  void read() {
+    if (server_.stopping()) return;  // the connection closes when the last reference goes
+    parser_.emplace();
+    parser_->body_limit(server_.options_.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options_.header_limit));
+    stream_.expires_after(server_.options_.idle_timeout);
+    reading_ = true;
+    beast::http::async_read(stream_, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_read(ec);
+                            });
+  }
+
+  void on_read(beast::error_code ec) {
+    reading_ = false;
+    if (ec == beast::http::error::end_of_stream || ec == net::error::eof ||
+        ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::bad_descriptor)
+      return;
+    if (ec) {
+      // A request we cannot read to the end: answer and close, the stream is out of sync.
+      int status = 400;
+      std::string code = "bad_request", detail = "malformed HTTP request: " + ec.message();
+      if (ec == beast::http::error::body_limit) {
+        status = 413, code = "payload_too_large";
+        detail = "request body exceeds the limit of " + std::to_string(server_.options_.body_limit) + " bytes";
+      } else if (ec == beast::http::error::header_limit) {
+        status = 431, code = "headers_too_large", detail = "request headers are too large";
+      }
+      exchange_.reset({}, ip_);
+      exchange_.status = status;
+      exchange_.content_type = "application/problem+json";
+      exchange_.body_out = R"({"type":"about:blank","title":")" +
+                           std::string(beast::http::obsolete_reason(static_cast<beast::http::status>(status))) +
+                           R"(","status":)" + std::to_string(status) + R"(,"detail":")" + detail +
+                           R"(","code":")" + code + R"("})";
+      exchange_.close = true;
+      write();
+      return;
+    }
+    bool keep_alive = parser_->keep_alive();
+    exchange_.reset(parser_->release(), ip_);
+    parser_.reset();
+    if (!keep_alive) exchange_.close = true;
+    stream_.expires_never();
+    in_flight_ = shared_from_this();  // alive until the response is written, wherever it is made
+    server_.handler_.handle(exchange_);
+  }
+
+  // From any thread: hop to this connection's thread (inline when already on it).
+  void on_finish() {
+    net::dispatch(stream_.get_executor(), [self = std::move(in_flight_)] { self->write(); });
+  }
+
+  void write() {
+    if (server_.stopping()) exchange_.close = true;
+    const int status = exchange_.response.status ? exchange_.response.status : exchange_.status;
+    head_.clear();
+    head_.append("HTTP/1.1 ");
+    append_number(head_, static_cast<std::size_t>(status));
+    head_ += ' ';
+    auto reason = beast::http::obsolete_reason(static_cast<beast::http::status>(status));
+    head_.append(reason.data(), reason.size());
+    head_.append("\r\n");
+    const bool no_body = status == 204 || status == 304 || (status >= 100 && status < 200);
+    if (!no_body) {
+      head_.append("Content-Type: ").append(exchange_.content_type).append("\r\nContent-Length: ");
+      append_number(head_, exchange_.body_out.size());
+      head_.append("\r\n");
+    }
+    for (const auto& [name, value] : exchange_.response.headers)
+      head_.append(name).append(": ").append(value).append("\r\n");
+    if (exchange_.close) head_.append("Connection: close\r\n");
+    head_.append("\r\n");
+    std::array<net::const_buffer, 2> buffers{net::buffer(head_),
+                                             net::buffer(no_body ? std::string_view() : std::string_view(exchange_.body_out))};
+    stream_.expires_after(server_.options_.idle_timeout);
+    net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (self->exchange_.close) {
+        boost::system::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+      }
+      self->read();
+    });
+  }
+
+  Server& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
+  Exchange exchange_;
+  std::string head_;
+  std::string ip_;
+  bool reading_ = false;
+  std::shared_ptr<Session> in_flight_;
+};
+
+Server::Server(Options options, Handler& handler) : options_(std::move(options)), handler_(handler) {}
+
+Server::~Server() {
+  stop(std::chrono::milliseconds(0));
+  // Destroying the contexts destroys pending handlers and the sessions they hold, which
+  // detach themselves: do it while the session registry still exists.
+  acceptor_.reset();
+  contexts_.clear();
+}
+
+unsigned short Server::start() {
+  int n = std::max(1, options_.io_threads);
+  for (int i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
+  acceptor_ = std::make_unique<Acceptor>(*contexts_[0]);
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(options_.host, ec);
+  if (ec) throw std::runtime_error("invalid host address \"" + options_.host + "\": " + ec.message());
+  tcp::endpoint ep(address, options_.port);
+  auto& a = acceptor_->socket;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec)
+    throw std::runtime_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                             ": " + ec.message());
+  unsigned short port = a.local_endpoint().port();
+  accept();
+  for (auto& ctx : contexts_) {
+    threads_.emplace_back([c = ctx.get()] {
+      auto guard = net::make_work_guard(*c);
+      c->run();
+    });
+  }
+  return port;
+}
+
+void Server::accept() {
+  net::io_context& target = *contexts_[next_context_++ % contexts_.size()];
+  acceptor_->socket.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_->socket.is_open()) return;
+    if (!ec && !stopping()) {
+      auto s = std::make_shared<Session>(*this, std::move(socket));
+      attach(s);
+      net::post(s->stream_executor(), [s] { s->start(); });
+    }
+    accept();
+  });
+}
+
+void Server::attach(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.emplace(s.get(), s);
+}
+
+void Server::detach(Session* s) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.erase(s);
+  if (sessions_.empty()) sessions_gone_.notify_all();
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  if (stopped_ || contexts_.empty()) return;
+  stopped_ = true;
+  stopping_ = true;
+  net::post(*contexts_[0], [this] {
+    boost::system::error_code ec;
+    acceptor_->socket.close(ec);
+  });
+  {
+    std::unique_lock lock(sessions_mutex_);
+    for (auto& [ptr, weak] : sessions_)
+      if (auto s = weak.lock()) s->close_if_idle();
+    sessions_gone_.wait_for(lock, grace, [&] { return sessions_.empty(); });
+  }
+  for (auto& ctx : contexts_) ctx->stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.clear();
+}
+
+}  // namespace bb::http

@@ -1,0 +1,75 @@
+// The HTTP/1.1 server (Boost.Beast over Asio): one io_context per network thread, keep-alive,
+// a body limit, idle timeouts and a graceful stop that lets in-flight requests finish.
+//
+//   bb::http::Server server({.host = "127.0.0.1", .port = 0}, handler);
+//   unsigned short port = server.start();
+//   ...
+//   server.stop(std::chrono::seconds(10));
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "src/http/exchange.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace bb::http {
+
+class Session;
+
+class Server {
+ public:
+  struct Options {
+    std::string host = "127.0.0.1";
+    unsigned short port = 3000;  // 0: any free port
+    std::size_t body_limit = 1024 * 1024;
+    std::size_t header_limit = 16 * 1024;
+    int io_threads = 1;
+    std::chrono::seconds idle_timeout{60};
+  };
+
+  Server(Options options, Handler& handler);
+  ~Server();
+
+  // Binds, listens and starts the network threads. Returns the bound port. Throws on failure.
+  unsigned short start();
+  // Stops accepting, closes idle connections, waits up to `grace` for in-flight requests,
+  // then stops the network threads. Idempotent.
+  void stop(std::chrono::milliseconds grace);
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+
+  const Options& options() const { return options_; }
+  Handler& handler() { return handler_; }
+
+ private:
+  friend class Session;
+  struct Acceptor;
+  void accept();
+  void attach(const std::shared_ptr<Session>& s);
+  void detach(Session* s);
+
+  Options options_;
+  Handler& handler_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::unique_ptr<Acceptor> acceptor_;
+  std::vector<std::thread> threads_;
+  std::size_t next_context_ = 0;
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+
+  std::mutex sessions_mutex_;
+  std::condition_variable sessions_gone_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+};
+
+}  // namespace bb::http

@@ -1,0 +1,94 @@
+#include "bunbase/runtime/app.hpp"
+
+#include <filesystem>
+
+#include "bunbase/db/database.hpp"
+#include "src/runtime/framework_migrations.hpp"
+
+namespace bb {
+
+App::App(const AppManifest& manifest, Config config) : manifest_(manifest), config_(std::move(config)) {
+  log_ = std::make_unique<ConsoleLog>(ConsoleLog::Options{.level = config_.log.level, .format = config_.log.format});
+  for (auto make : manifest_.modules) registry_.add(make());
+  for (auto make : manifest_.actions) registry_.add(make());
+  registry_.seal();
+}
+
+App::~App() { shutdown(); }
+
+void App::open() {
+  if (db_) return;
+  const std::string& url = config_.database.url;
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (url.starts_with(kSqlite)) {
+    std::filesystem::path file(url.substr(kSqlite.size()));
+    if (file != ":memory:" && file.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(file.parent_path(), ec);
+    }
+  }
+  db_ = db::open(url, {.readers = config_.database.readers, .busy_timeout_ms = config_.database.busy_timeout_ms});
+  if (config_.persistence.enabled) {
+    buffer_ = std::make_unique<WriteBuffer>(
+        *db_, WriteBuffer::Options{.flush_interval = std::chrono::milliseconds(config_.persistence.flush_interval_ms),
+                                   .max_batch = config_.persistence.max_batch,
+                                   .capacity = config_.persistence.capacity});
+    log_->set_buffer(buffer_.get());
+  }
+  executor_ = std::make_unique<Executor>(*db_, *log_, buffer_.get());
+}
+
+std::vector<db::Migration> App::all_migrations() const {
+  auto all = framework_migrations(db_->dialect());
+  for (const auto& m : manifest_.migrations) all.push_back(m);
+  return all;
+}
+
+std::vector<std::string> App::migrate() {
+  open();
+  auto all = all_migrations();
+  auto applied = db::migrate(*db_, all);
+  ready_ = false;
+  return applied;
+}
+
+db::MigrationStatus App::migration_status() {
+  open();
+  auto all = all_migrations();
+  return db::migration_status(*db_, all);
+}
+
+bool App::ready() {
+  if (!db_ || !db_->ping()) return false;
+  if (ready_) return true;
+  try {
+    ready_ = migration_status().pending.empty();
+  } catch (const std::exception&) {
+    ready_ = false;
+  }
+  return ready_;
+}
+
+RunResult App::invoke(std::string_view action, boost::json::value input, const InvokeOptions& o) {
+  open();
+  const RegisteredAction* ra = registry_.find(action);
+  if (!ra) {
+    RunResult r;
+    r.error = Error(ErrorCode::not_found, "unknown action \"" + std::string(action) + "\"").with_code("action_not_found");
+    return r;
+  }
+  Invocation inv{.action = ra,
+                 .input = std::move(input),
+                 .trigger_type = o.trigger_type,
+                 .trigger_detail = o.trigger_detail,
+                 .auth = o.auth,
+                 .trace_id = o.trace_id,
+                 .parent_run_id = o.parent_run_id};
+  return executor_->run(inv);
+}
+
+void App::shutdown() {
+  if (buffer_) buffer_->stop();
+}
+
+}  // namespace bb

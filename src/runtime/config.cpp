@@ -1,0 +1,207 @@
+#include "bunbase/runtime/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+namespace bb {
+
+std::size_t parse_size(std::string_view text) {
+  std::size_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p == text.data())
+    throw std::invalid_argument("invalid size \"" + std::string(text) + "\"");
+  std::string_view unit(p, text.data() + text.size() - p);
+  while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+  std::size_t mul = 1;
+  if (unit.empty() || unit == "B") mul = 1;
+  else if (unit == "KiB" || unit == "KB" || unit == "k") mul = 1024;
+  else if (unit == "MiB" || unit == "MB" || unit == "M") mul = 1024 * 1024;
+  else if (unit == "GiB" || unit == "GB" || unit == "G") mul = 1024ull * 1024 * 1024;
+  else throw std::invalid_argument("invalid size unit in \"" + std::string(text) + "\"");
+  return n * mul;
+}
+
+namespace {
+
+[[noreturn]] void bad(const std::string& where, const std::string& key, const std::string& why) {
+  throw std::runtime_error(where + ": " + key + ": " + why);
+}
+
+bool parse_bool(const std::string& where, const std::string& key, std::string_view s) {
+  if (s == "1" || s == "true" || s == "yes" || s == "on") return true;
+  if (s == "0" || s == "false" || s == "no" || s == "off") return false;
+  bad(where, key, "expected true or false, got \"" + std::string(s) + "\"");
+}
+
+int parse_int(const std::string& where, const std::string& key, std::string_view s, int lo, int hi) {
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi)
+    bad(where, key, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                        "], got \"" + std::string(s) + "\"");
+  return v;
+}
+
+// Walks a TOML table, refusing keys it does not know (a typo should not be silently ignored).
+class TomlReader {
+ public:
+  TomlReader(const toml::table& t, std::string file) : root_(t), file_(std::move(file)) {}
+
+  void read(Config& c) {
+    check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log"});
+    str(root_, "host", c.host);
+    integer(root_, "port", c.port, 0, 65535);
+    str(root_, "environment", c.environment);
+    if (auto* db = table("database")) {
+      check_keys(*db, "database.", {"url", "migrate_on_start", "readers", "busy_timeout_ms"});
+      str(*db, "url", c.database.url, "database.");
+      boolean(*db, "migrate_on_start", c.database.migrate_on_start, "database.");
+      integer(*db, "readers", c.database.readers, 1, 64, "database.");
+      integer(*db, "busy_timeout_ms", c.database.busy_timeout_ms, 0, 600000, "database.");
+    }
+    if (auto* h = table("http")) {
+      check_keys(*h, "http.", {"body_limit", "io_threads", "workers", "idle_timeout_s", "shutdown_timeout_ms"});
+      if (auto n = (*h)["body_limit"]; n) {
+        if (auto i = n.value<std::int64_t>(); i && n.is_integer()) c.http.body_limit = static_cast<std::size_t>(*i);
+        else if (auto s = n.value<std::string>()) c.http.body_limit = size(*s, "http.body_limit");
+        else bad(file_, "http.body_limit", "expected bytes or a size such as \"1MiB\"");
+      }
+      integer(*h, "io_threads", c.http.io_threads, 0, 256, "http.");
+      integer(*h, "workers", c.http.workers, 0, 1024, "http.");
+      integer(*h, "idle_timeout_s", c.http.idle_timeout_s, 1, 86400, "http.");
+      integer(*h, "shutdown_timeout_ms", c.http.shutdown_timeout_ms, 0, 600000, "http.");
+    }
+    if (auto* p = table("persistence")) {
+      check_keys(*p, "persistence.", {"enabled", "flush_interval_ms", "max_batch", "capacity"});
+      boolean(*p, "enabled", c.persistence.enabled, "persistence.");
+      integer(*p, "flush_interval_ms", c.persistence.flush_interval_ms, 10, 3600000, "persistence.");
+      int batch = static_cast<int>(c.persistence.max_batch), cap = static_cast<int>(c.persistence.capacity);
+      integer(*p, "max_batch", batch, 1, 1000000, "persistence.");
+      integer(*p, "capacity", cap, 1, 100000000, "persistence.");
+      c.persistence.max_batch = batch;
+      c.persistence.capacity = cap;
+    }
+    if (auto* l = table("log")) {
+      check_keys(*l, "log.", {"level", "format"});
+      std::string level;
+      if (str(*l, "level", level, "log.")) {
+        try {
+          c.log.level = parse_log_level(level);
+        } catch (const std::exception& e) {
+          bad(file_, "log.level", e.what());
+        }
+      }
+      str(*l, "format", c.log.format, "log.");
+    }
+  }
+
+ private:
+  const toml::table* table(const char* key) {
+    auto node = root_[key];
+    if (!node) return nullptr;
+    if (!node.is_table()) bad(file_, key, "expected a table ([" + std::string(key) + "])");
+    return node.as_table();
+  }
+  void check_keys(const toml::table& t, const std::string& prefix, std::initializer_list<std::string_view> known) {
+    for (const auto& [k, v] : t) {
+      bool ok = false;
+      for (auto name : known) ok = ok || k.str() == name;
+      if (!ok) bad(file_, prefix + std::string(k.str()), "unknown key");
+    }
+  }
+  bool str(const toml::table& t, const char* key, std::string& out, const std::string& prefix = "") {
+    auto n = t[key];
+    if (!n) return false;
+    auto v = n.value<std::string>();
+    if (!v || !n.is_string()) bad(file_, prefix + key, "expected a string");
+    out = *v;
+    return true;
+  }
+  void integer(const toml::table& t, const char* key, int& out, int lo, int hi, const std::string& prefix = "") {
+    auto n = t[key];
+    if (!n) return;
+    auto v = n.value<std::int64_t>();
+    if (!v || !n.is_integer() || *v < lo || *v > hi)
+      bad(file_, prefix + key, "expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    out = static_cast<int>(*v);
+  }
+  void boolean(const toml::table& t, const char* key, bool& out, const std::string& prefix = "") {
+    auto n = t[key];
+    if (!n) return;
+    if (!n.is_boolean()) bad(file_, prefix + key, "expected true or false");
+    out = *n.value<bool>();
+  }
+  std::size_t size(const std::string& s, const char* key) {
+    try {
+      return parse_size(s);
+    } catch (const std::exception& e) {
+      bad(file_, key, e.what());
+    }
+  }
+
+  const toml::table& root_;
+  std::string file_;
+};
+
+}  // namespace
+
+Config load_config(const ConfigSources& sources) {
+  Config c;
+  auto getenv = sources.getenv ? sources.getenv : [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+
+  std::string path = sources.path.value_or("bunbase.toml");
+  if (std::filesystem::exists(path)) {
+    toml::table t;
+    try {
+      t = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      const auto& where = e.source().begin;
+      throw std::runtime_error(path + ":" + std::to_string(where.line) + ":" +
+                               std::to_string(where.column) + ": " + std::string(e.description()));
+    }
+    TomlReader(t, path).read(c);
+    c.source = path;
+  } else if (sources.path) {
+    throw std::runtime_error("config file not found: " + path);
+  }
+
+  const std::string env = "environment";
+  if (auto v = getenv("HOST")) c.host = *v;
+  if (auto v = getenv("PORT")) c.port = parse_int(env, "PORT", *v, 0, 65535);
+  if (auto v = getenv("BUNBASE_ENV")) c.environment = *v;
+  if (auto v = getenv("DATABASE_URL")) c.database.url = *v;
+  if (auto v = getenv("BUNBASE_MIGRATE_ON_START")) c.database.migrate_on_start = parse_bool(env, "BUNBASE_MIGRATE_ON_START", *v);
+  if (auto v = getenv("BUNBASE_BODY_LIMIT")) {
+    try {
+      c.http.body_limit = parse_size(*v);
+    } catch (const std::exception& e) {
+      bad(env, "BUNBASE_BODY_LIMIT", e.what());
+    }
+  }
+  if (auto v = getenv("BUNBASE_IO_THREADS")) c.http.io_threads = parse_int(env, "BUNBASE_IO_THREADS", *v, 0, 256);
+  if (auto v = getenv("BUNBASE_WORKERS")) c.http.workers = parse_int(env, "BUNBASE_WORKERS", *v, 0, 1024);
+  if (auto v = getenv("BUNBASE_PERSISTENCE_ENABLED")) c.persistence.enabled = parse_bool(env, "BUNBASE_PERSISTENCE_ENABLED", *v);
+  if (auto v = getenv("LOG_LEVEL")) {
+    try {
+      c.log.level = parse_log_level(*v);
+    } catch (const std::exception& e) {
+      bad(env, "LOG_LEVEL", e.what());
+    }
+  }
+  if (auto v = getenv("LOG_FORMAT")) c.log.format = *v;
+
+  if (c.environment != "development" && c.environment != "production")
+    bad(c.source.empty() ? env : c.source, "environment", "expected development or production, got \"" + c.environment + "\"");
+  if (c.log.format != "auto" && c.log.format != "human" && c.log.format != "json")
+    bad(c.source.empty() ? env : c.source, "log.format", "expected auto, human or json");
+  return c;
+}
+
+}  // namespace bb

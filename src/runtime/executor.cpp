@@ -1,0 +1,134 @@
+#include "bunbase/runtime/executor.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <cstring>
+
+#include "bunbase/db/database.hpp"
+#include "bunbase/runtime/write_buffer.hpp"
+#include "src/core/ids.hpp"
+#include "src/util/iso_time.hpp"
+
+namespace bb {
+
+boost::json::object error_record(const Error& e, std::string_view cause) {
+  boost::json::object o;
+  o["code"] = e.code();
+  o["kind"] = to_string(e.kind());
+  o["message"] = e.message();
+  if (!e.details().is_null()) o["details"] = e.details();
+  if (!cause.empty()) o["cause"] = cause;
+  return o;
+}
+
+namespace {
+
+Error validation_error(std::vector<ValidationIssue>& issues) {
+  boost::json::array errors;
+  errors.reserve(issues.size());
+  for (auto& i : issues) errors.push_back(boost::json::object{{"path", i.path}, {"message", i.message}});
+  std::string msg = "input failed validation";
+  if (!issues.empty()) msg += ": " + (issues[0].path.empty() ? "" : issues[0].path + " ") + issues[0].message;
+  if (issues.size() > 1) msg += " (and " + std::to_string(issues.size() - 1) + " more)";
+  return Error(ErrorCode::invalid_argument, std::move(msg), boost::json::object{{"errors", std::move(errors)}})
+      .with_code("validation_failed");
+}
+
+Error internal_error() { return Error(ErrorCode::internal, "internal error"); }
+
+Error from_db_error(const db::DbError& e) {
+  switch (e.kind()) {
+    case db::DbError::Kind::unique_violation:
+      return Error(ErrorCode::conflict, "a record with the same unique value already exists").with_code("conflict");
+    case db::DbError::Kind::busy:
+    case db::DbError::Kind::connection:
+      return Error(ErrorCode::unavailable, "the database is unavailable, try again");
+    default:
+      return internal_error();
+  }
+}
+
+}  // namespace
+
+RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  const auto started_wall = std::chrono::system_clock::now();
+  const RegisteredAction& ra = *inv.action;
+
+  RunResult result;
+  result.run_id = ids::new_run_id();
+  if (inv.trace_id.size() == 32) std::memcpy(result.trace_id, inv.trace_id.data(), 32);
+  else ids::new_trace_id(result.trace_id);
+  ids::new_span_id(result.span_id);
+  result.output = boost::json::value(storage);
+
+  Context ctx{
+      .db = db_,
+      .log = Log(&log_, LogScope{result.run_id, std::string_view(result.trace_id, 32), ra.name()}),
+      .action = ra.name(),
+      .module = ra.module_name(),
+      .run_id = result.run_id,
+      .trace_id = std::string_view(result.trace_id, 32),
+      .parent_run_id = inv.parent_run_id,
+      .trigger = {inv.trigger_type, inv.trigger_detail},
+      .auth = std::move(inv.auth),
+      .request = inv.request,
+      .response = inv.response,
+  };
+
+  std::string cause;  // why an internal error happened: recorded, never returned
+  try {
+    for (const auto& g : ra.guards) g.check(ctx);
+
+    std::vector<ValidationIssue> issues;
+    if (!validate(ra.action->input->root(), inv.input, issues)) throw validation_error(issues);
+
+    ra.action->invoke(inv.input, ctx, result.output);
+
+    issues.clear();
+    if (!validate(ra.action->output->root(), result.output, issues)) {
+      cause = "output failed validation: " + issues[0].path + " " + issues[0].message;
+      throw internal_error();
+    }
+  } catch (const Error& e) {
+    result.error = e;
+  } catch (const db::DbError& e) {
+    cause = std::string("database: ") + e.what();
+    result.error = from_db_error(e);
+  } catch (const std::exception& e) {
+    cause = e.what();
+    result.error = internal_error();
+  } catch (...) {
+    cause = "unknown exception";
+    result.error = internal_error();
+  }
+  if (result.error) result.output = boost::json::value(storage);
+
+  result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+
+  if (result.error && result.error->kind() == ErrorCode::internal) {
+    ctx.log.error("action failed", {{"error", cause.empty() ? result.error->message() : cause}});
+  }
+
+  if (buffer_) {
+    RunRecord rec;
+    rec.id = result.run_id;
+    rec.action = ra.name();
+    rec.module = ra.module_name();
+    rec.trace_id.assign(result.trace_id, 32);
+    rec.parent_run_id = inv.parent_run_id;
+    rec.trigger_type = inv.trigger_type;
+    rec.status = result.error ? "error" : "success";
+    rec.input = boost::json::serialize(inv.input);
+    if (result.error) rec.error = boost::json::serialize(error_record(*result.error, cause));
+    else rec.output = boost::json::serialize(result.output);
+    rec.duration_ms = result.duration_ms;
+    rec.started_at = util::iso_time(started_wall);
+    buffer_->push(std::move(rec));
+  }
+  return result;
+}
+
+}  // namespace bb

@@ -1,0 +1,37 @@
+#include "bunbase/testing/test_app.hpp"
+
+#include <stdexcept>
+
+namespace bb::testing {
+
+Config TestApp::test_config() {
+  Config c;
+  c.database.url = "sqlite://:memory:";
+  c.log.level = LogLevel::warn;
+  c.log.format = "human";
+  return c;
+}
+
+TestApp::TestApp(const AppManifest& manifest, Config config)
+    : app_(std::make_unique<App>(manifest, std::move(config))) {
+  app_->open();
+  app_->migrate();
+}
+
+RunResult TestApp::run(std::string_view action, boost::json::value input, const CallOptions& o) {
+  return app_->invoke(action, std::move(input),
+                      {.trigger_type = o.trigger, .auth = o.auth, .trace_id = o.trace_id});
+}
+
+RunResult TestApp::run_json(std::string_view action, std::string_view input, const CallOptions& o) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(input, ec);
+  if (ec) throw std::invalid_argument("input is not valid JSON: " + ec.message());
+  return run(action, std::move(v), o);
+}
+
+void TestApp::flush() {
+  if (auto* b = app_->write_buffer()) b->flush();
+}
+
+}  // namespace bb::testing

@@ -1,0 +1,264 @@
+#include "src/triggers/api_adapter.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
+#include <boost/url/parse.hpp>
+
+#include <cctype>
+#include <charconv>
+#include <cstring>
+
+#include "src/core/ids.hpp"
+
+namespace bb::triggers {
+
+namespace json = boost::json;
+
+namespace {
+
+void serialize_into(std::string& out, const json::value& v) {
+  json::serializer sr;
+  sr.reset(&v);
+  out.clear();
+  while (!sr.done()) {
+    std::size_t used = out.size();
+    out.resize(used + std::max<std::size_t>(256, out.capacity() - used));
+    auto written = sr.read(out.data() + used, out.size() - used);
+    out.resize(used + written.size());
+  }
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+// application/json, application/problem+json, ...; parameters (charset) allowed.
+bool is_json_media_type(std::string_view ct) {
+  std::string_view type = ct.substr(0, ct.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (!iequals_prefix(type, "application/")) return false;
+  type.remove_prefix(12);
+  if (type.size() == 4 && iequals_prefix(type, "json")) return true;
+  return type.size() > 5 && iequals_prefix(type.substr(type.size() - 5), "+json");
+}
+
+// A query or path value, typed after the input schema's property (string when unsure, so
+// validation reports the problem instead of a silent guess).
+json::value coerce(const SchemaNode* node, std::string_view raw) {
+  if (node) {
+    if (node->kind == SchemaKind::integer) {
+      std::int64_t i;
+      auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), i);
+      if (ec == std::errc() && p == raw.data() + raw.size()) return i;
+    } else if (node->kind == SchemaKind::number) {
+      double d;
+      auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), d);
+      if (ec == std::errc() && p == raw.data() + raw.size()) return d;
+    } else if (node->kind == SchemaKind::boolean) {
+      if (raw == "true") return true;
+      if (raw == "false") return false;
+    }
+  }
+  return json::string(raw);
+}
+
+const SchemaNode* property_node(const SchemaNode& root, std::string_view key) {
+  if (root.kind == SchemaKind::map) return root.items;
+  if (root.kind != SchemaKind::object) return nullptr;
+  const auto* p = root.find_property(key);
+  return p ? p->node : nullptr;
+}
+
+void add_query_value(json::object& query, json::object& typed, const SchemaNode& root,
+                     std::string_view key, std::string_view value) {
+  const SchemaNode* prop = property_node(root, key);
+  auto append = [&](json::object& o, json::value v, bool as_array) {
+    auto it = o.find(key);
+    if (it == o.end()) {
+      if (as_array) o[key] = json::array{std::move(v)};
+      else o[key] = std::move(v);
+    } else if (it->value().is_array()) {
+      it->value().get_array().push_back(std::move(v));
+    } else {
+      json::array a{std::move(it->value()), std::move(v)};
+      it->value() = std::move(a);
+    }
+  };
+  append(query, json::string(value), false);
+  bool is_array = prop && prop->kind == SchemaKind::array;
+  append(typed, coerce(is_array ? prop->items : prop, value), is_array);
+}
+
+}  // namespace
+
+std::string problem_json(const Error& e, std::string_view instance, std::string_view trace_id,
+                         int status) {
+  if (status == 0) status = http_status(e.kind());
+  json::object o;
+  o["type"] = "about:blank";
+  auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  o["title"] = json::string_view(reason.data(), reason.size());
+  o["status"] = status;
+  o["detail"] = e.message();
+  o["code"] = e.code();
+  if (!instance.empty()) o["instance"] = instance;
+  if (e.details().is_object()) {
+    for (const auto& kv : e.details().get_object())
+      if (!o.contains(kv.key())) o[kv.key()] = kv.value();
+  }
+  if (!trace_id.empty()) o["traceId"] = trace_id;
+  std::string out;
+  serialize_into(out, o);
+  return out;
+}
+
+ApiAdapter::ApiAdapter(const Registry& registry, Executor& executor, boost::asio::thread_pool& workers,
+                       std::function<bool()> ready)
+    : registry_(registry), executor_(executor), workers_(workers), ready_(std::move(ready)) {
+  for (const auto& r : registry_.routes()) router_.add(r);
+}
+
+void ApiAdapter::handle(http::Exchange& ex) {
+  ids::TraceParent incoming;
+  bool has_trace = false;
+  if (auto tp = ex.header("traceparent")) has_trace = ids::parse_traceparent(*tp, incoming);
+
+  // Errors before the executor runs still carry a trace id (the caller's, or a new one).
+  auto fail = [&](const Error& e, int status = 0) {
+    char trace[33], span[17];
+    if (has_trace) {
+      std::memcpy(trace, incoming.trace_id.data(), 32);
+      trace[32] = '\0';
+    } else {
+      ids::new_trace_id(trace);
+    }
+    ids::new_span_id(span);
+    ex.status = status ? status : http_status(e.kind());
+    ex.content_type = "application/problem+json";
+    ex.body_out = problem_json(e, ex.path(), std::string_view(trace, 32), ex.status);
+    ex.response.headers.emplace_back("traceparent", "00-" + std::string(trace, 32) + "-" + std::string(span, 16) + "-01");
+    ex.finish();
+  };
+
+  auto url = boost::urls::parse_origin_form(ex.target());
+  if (!url) return fail(Error(ErrorCode::invalid_argument, "malformed request target").with_code("bad_request"));
+
+  std::vector<std::string> segments;
+  for (auto seg : url->segments()) segments.push_back(seg);
+  if (!segments.empty() && segments.back().empty()) segments.pop_back();  // "/users/" == "/users"
+
+  const std::string_view method = ex.method();
+  if (segments.size() == 1 && (method == "GET" || method == "HEAD")) {
+    if (segments[0] == "healthz") {
+      ex.body_out = R"({"status":"ok"})";
+      return ex.finish();
+    }
+    if (segments[0] == "readyz") {
+      bool ok = !ready_ || ready_();
+      ex.status = ok ? 200 : 503;
+      ex.body_out = ok ? R"({"status":"ready"})" : R"({"status":"unavailable"})";
+      return ex.finish();
+    }
+  }
+
+  Router::Match m = router_.match(method, segments);
+  if (!m.route) {
+    if (!m.allow.empty()) {
+      ex.response.headers.emplace_back("Allow", m.allow);
+      return fail(Error(ErrorCode::invalid_argument,
+                        std::string(method) + " is not allowed here; allowed: " + m.allow)
+                      .with_code("method_not_allowed"),
+                  405);
+    }
+    return fail(Error(ErrorCode::not_found, "no route for " + std::string(method) + " " +
+                                                std::string(ex.path()))
+                    .with_code("route_not_found"));
+  }
+  const Route& route = *m.route;
+  const SchemaNode& root = route.action->action->input->root();
+
+  Invocation inv;
+  inv.action = route.action;
+  inv.trigger_type = "api";
+  inv.request = &ex;
+  inv.response = &ex.response;
+  if (has_trace) inv.trace_id = incoming.trace_id;
+
+  const bool takes_body = method == "POST" || method == "PUT" || method == "PATCH";
+  json::value body;
+  if (takes_body && !ex.body().empty()) {
+    auto ct = ex.header("content-type");
+    if (!ct || !is_json_media_type(*ct))
+      return fail(Error(ErrorCode::invalid_argument, "request body must be application/json")
+                      .with_code("unsupported_media_type"),
+                  415);
+    boost::system::error_code ec;
+    body = json::parse(ex.body(), ec);
+    if (ec)
+      return fail(Error(ErrorCode::invalid_argument, "malformed JSON body: " + ec.message())
+                      .with_code("malformed_json"));
+  }
+
+  json::object query, typed_query;
+  for (auto p : url->params()) add_query_value(query, typed_query, root, p.key, p.has_value ? p.value : "");
+  json::object params;
+  for (auto& [name, value] : m.params) params[name] = coerce(property_node(root, name), value);
+
+  if (route.trigger->options.map) {
+    json::object raw_params;
+    for (auto& [name, value] : m.params) raw_params[name] = value;
+    try {
+      inv.input = route.trigger->options.map(ApiInput{body, query, raw_params, ex});
+    } catch (const Error& e) {
+      return fail(e);
+    } catch (const std::exception&) {
+      return fail(Error(ErrorCode::invalid_argument, "the request could not be mapped to the action's input"));
+    }
+  } else {
+    if (takes_body) inv.input = body.is_null() ? json::value(json::object()) : std::move(body);
+    else inv.input = std::move(typed_query);
+    if (!params.empty() && inv.input.is_object())
+      for (auto& kv : params) inv.input.get_object()[kv.key()] = std::move(kv.value());
+  }
+
+  if (route.action->action->options.run_inline) {
+    run(ex, route, std::move(inv));
+  } else {
+    boost::asio::post(workers_, [this, &ex, &route, inv = std::move(inv)]() mutable {
+      run(ex, route, std::move(inv));
+    });
+  }
+}
+
+void ApiAdapter::run(http::Exchange& ex, const Route& route, Invocation inv) {
+  std::string detail = route.method + " " + route.path;
+  inv.trigger_detail = detail;
+  RunResult r = executor_.run(inv);
+  std::string_view trace(r.trace_id, 32);
+  std::string traceparent = "00-";
+  traceparent.append(trace).append("-").append(r.span_id, 16).append("-01");
+  ex.response.headers.emplace_back("traceparent", std::move(traceparent));
+  if (r.ok()) {
+    ex.status = route.trigger->options.status;
+    if (ex.response.status == 0 && ex.status == 204) ex.body_out.clear();
+    else serialize_into(ex.body_out, r.output);
+  } else {
+    const Error& e = *r.error;
+    ex.status = http_status(e.kind());
+    ex.response.status = 0;  // an error's status wins over one the handler set
+    ex.content_type = "application/problem+json";
+    ex.body_out = problem_json(e, ex.path(), trace, 0);
+    if (e.kind() == ErrorCode::rate_limited && e.details().is_object())
+      if (const auto* ra = e.details().get_object().if_contains("retry_after"))
+        ex.response.headers.emplace_back("Retry-After", json::serialize(*ra));
+  }
+  ex.finish();
+}
+
+}  // namespace bb::triggers

@@ -1,0 +1,40 @@
+// The HTTP trigger: turns requests into invocations of the executor and results into
+// responses (JSON, or application/problem+json with the DESIGN.md status mapping). Also
+// answers /healthz and /readyz.
+#pragma once
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <functional>
+
+#include "bunbase/core/registry.hpp"
+#include "bunbase/runtime/executor.hpp"
+#include "src/http/exchange.hpp"
+#include "src/triggers/router.hpp"
+
+namespace bb::triggers {
+
+class ApiAdapter final : public http::Handler {
+ public:
+  // `ready` answers /readyz (database reachable, migrations applied).
+  ApiAdapter(const Registry& registry, Executor& executor, boost::asio::thread_pool& workers,
+             std::function<bool()> ready);
+
+  void handle(http::Exchange& ex) override;
+
+ private:
+  void run(http::Exchange& ex, const Route& route, Invocation inv);
+
+  const Registry& registry_;
+  Executor& executor_;
+  boost::asio::thread_pool& workers_;
+  std::function<bool()> ready_;
+  Router router_;
+};
+
+// application/problem+json body for an error (RFC 9457), with the trace id.
+// `status` 0 uses the error kind's status.
+std::string problem_json(const Error& e, std::string_view instance, std::string_view trace_id,
+                         int status = 0);
+
+}  // namespace bb::triggers
