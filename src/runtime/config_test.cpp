@@ -1,0 +1,102 @@
+#include "bunbase/runtime/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace {
+
+struct Env {
+  std::map<std::string, std::string> vars;
+  std::function<std::optional<std::string>(const char*)> fn() {
+    return [this](const char* k) -> std::optional<std::string> {
+      auto it = vars.find(k);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    };
+  }
+};
+
+std::string write_file(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name);
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+std::string load_error(const bb::ConfigSources& s) {
+  try {
+    bb::load_config(s);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, DefaultsAreSafe) {
+  Env env;
+  auto c = bb::load_config({.path = std::nullopt, .getenv = env.fn()});
+  EXPECT_EQ(c.host, "127.0.0.1");  // loopback unless configured
+  EXPECT_EQ(c.port, 3000);
+  EXPECT_EQ(c.database.url, "sqlite://data/app.db");
+  EXPECT_EQ(c.http.body_limit, 1024u * 1024u);
+  EXPECT_EQ(c.persistence.flush_interval_ms, 2000);
+  EXPECT_EQ(c.persistence.max_batch, 500u);
+}
+
+TEST(Config, FileThenEnvironment) {
+  Env env;
+  auto path = write_file("a.toml", R"(
+port = 4000
+host = "0.0.0.0"
+[database]
+url = "sqlite:///tmp/x.db"
+[http]
+body_limit = "2MiB"
+[log]
+level = "debug"
+)");
+  auto c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.port, 4000);
+  EXPECT_EQ(c.host, "0.0.0.0");
+  EXPECT_EQ(c.database.url, "sqlite:///tmp/x.db");
+  EXPECT_EQ(c.http.body_limit, 2u * 1024 * 1024);
+  EXPECT_EQ(c.log.level, bb::LogLevel::debug);
+
+  env.vars = {{"PORT", "5000"}, {"DATABASE_URL", "sqlite://y.db"}, {"LOG_LEVEL", "warn"},
+              {"BUNBASE_PERSISTENCE_ENABLED", "false"}, {"BUNBASE_BODY_LIMIT", "1KiB"}};
+  c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.port, 5000);
+  EXPECT_EQ(c.database.url, "sqlite://y.db");
+  EXPECT_EQ(c.log.level, bb::LogLevel::warn);
+  EXPECT_FALSE(c.persistence.enabled);
+  EXPECT_EQ(c.http.body_limit, 1024u);
+  std::filesystem::remove(path);
+}
+
+TEST(Config, MistakesAreReportedWithTheKey) {
+  Env env;
+  auto unknown = write_file("b.toml", "prot = 3000\n");
+  EXPECT_NE(load_error({.path = unknown, .getenv = env.fn()}).find("prot: unknown key"), std::string::npos);
+  auto wrong_type = write_file("c.toml", "port = \"many\"\n");
+  EXPECT_NE(load_error({.path = wrong_type, .getenv = env.fn()}).find("port"), std::string::npos);
+  auto syntax = write_file("d.toml", "port = \n");
+  EXPECT_NE(load_error({.path = syntax, .getenv = env.fn()}).find(":1:"), std::string::npos);
+  EXPECT_NE(load_error({.path = "/nonexistent/bunbase.toml", .getenv = env.fn()}).find("not found"), std::string::npos);
+  env.vars = {{"PORT", "70000"}};
+  EXPECT_NE(load_error({.getenv = env.fn()}).find("PORT"), std::string::npos);
+  env.vars = {{"LOG_LEVEL", "loud"}};
+  EXPECT_NE(load_error({.getenv = env.fn()}).find("LOG_LEVEL"), std::string::npos);
+  for (auto& p : {unknown, wrong_type, syntax}) std::filesystem::remove(p);
+}
+
+TEST(Config, Sizes) {
+  EXPECT_EQ(bb::parse_size("1MiB"), 1048576u);
+  EXPECT_EQ(bb::parse_size("512KiB"), 524288u);
+  EXPECT_EQ(bb::parse_size("100"), 100u);
+  EXPECT_THROW(bb::parse_size("lots"), std::invalid_argument);
+  EXPECT_THROW(bb::parse_size("1 parsec"), std::invalid_argument);
+}
+
+}  // namespace
