@@ -13,6 +13,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/status.hpp>
 
+#include <pthread.h>
+
 #include <charconv>
 #include <optional>
 
@@ -192,7 +194,8 @@ unsigned short Server::start() {
   unsigned short port = a.local_endpoint().port();
   accept();
   for (auto& ctx : contexts_) {
-    threads_.emplace_back([c = ctx.get()] {
+    threads_.emplace_back([c = ctx.get(), i = threads_.size()] {
+      pthread_setname_np(pthread_self(), ("bb-io-" + std::to_string(i)).c_str());
       auto guard = net::make_work_guard(*c);
       c->run();
     });

@@ -18,9 +18,9 @@ CREATE TABLE action_runs (
   error         TEXT,                        -- JSON: code, kind, message, details, cause
   duration_ms   REAL NOT NULL,
   started_at    TEXT NOT NULL                -- ISO 8601 UTC
-);
-CREATE INDEX action_runs_started_at ON action_runs (started_at, id);
-CREATE INDEX action_runs_action ON action_runs (action_name, started_at);
+) WITHOUT ROWID;
+-- The primary key is time-ordered (UUIDv7): newest-first pages are keyset scans on id.
+CREATE INDEX action_runs_action ON action_runs (action_name, id);
 CREATE INDEX action_runs_trace ON action_runs (trace_id);
 
 CREATE TABLE action_logs (

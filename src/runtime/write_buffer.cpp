@@ -1,5 +1,8 @@
 #include "bunbase/runtime/write_buffer.hpp"
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <cstdio>
 
 namespace bb {
@@ -7,7 +10,10 @@ namespace bb {
 WriteBuffer::WriteBuffer(db::Database& db, Options options) : db_(db), options_(options) {
   runs_.reserve(options_.max_batch);
   logs_.reserve(options_.max_batch);
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "bb-flush");
+    loop();
+  });
 }
 
 WriteBuffer::~WriteBuffer() { stop(); }
@@ -73,31 +79,69 @@ void WriteBuffer::flush() {
   write(runs, logs);
 }
 
+namespace {
+
+// "INSERT INTO t (cols) VALUES ($1, ..., $n), (...)": one statement per chunk of rows, so a
+// flush costs a few statement executions instead of one per record.
+std::string multi_row_insert(std::string_view head, int columns, std::size_t rows) {
+  std::string sql(head);
+  int n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : " (";
+    for (int c = 0; c < columns; ++c) sql += (c ? ", $" : "$") + std::to_string(++n);
+    sql += ')';
+  }
+  return sql;
+}
+
+constexpr std::size_t kRowsPerStatement = 64;
+
+db::Value text_or_null(std::string& s) { return s.empty() ? db::Value(nullptr) : db::Value(std::move(s)); }
+
+}  // namespace
+
 void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& logs) {
-  auto text_or_null = [](std::string& s) -> db::Value {
-    return s.empty() ? db::Value(nullptr) : db::Value(std::move(s));
-  };
+  static constexpr std::string_view kRunsHead =
+      "INSERT INTO action_runs (id, action_name, module_name, trace_id, parent_run_id, trigger_type, "
+      "status, input, output, error, duration_ms, started_at) VALUES";
+  static constexpr std::string_view kLogsHead =
+      "INSERT INTO action_logs (run_id, level, message, meta, created_at) VALUES";
+  std::vector<db::Value> params;
   try {
     db_.transaction([&](db::Database& tx) {
-      for (auto& r : runs) {
-        db::Value params[] = {
-            db::Value(r.id), db::Value(r.action), text_or_null(r.module), db::Value(r.trace_id),
-            text_or_null(r.parent_run_id), db::Value(r.trigger_type), db::Value(r.status),
-            text_or_null(r.input), text_or_null(r.output), text_or_null(r.error),
-            db::Value(r.duration_ms), db::Value(r.started_at)};
-        tx.exec(
-            "INSERT INTO action_runs (id, action_name, module_name, trace_id, parent_run_id, "
-            "trigger_type, status, input, output, error, duration_ms, started_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            db::Params(params));
+      for (std::size_t start = 0; start < runs.size(); start += kRowsPerStatement) {
+        std::size_t n = std::min(kRowsPerStatement, runs.size() - start);
+        params.clear();
+        params.reserve(n * 12);
+        for (std::size_t i = start; i < start + n; ++i) {
+          RunRecord& r = runs[i];
+          params.emplace_back(std::move(r.id));
+          params.emplace_back(std::move(r.action));
+          params.push_back(text_or_null(r.module));
+          params.emplace_back(std::move(r.trace_id));
+          params.push_back(text_or_null(r.parent_run_id));
+          params.emplace_back(std::move(r.trigger_type));
+          params.emplace_back(std::move(r.status));
+          params.push_back(text_or_null(r.input));
+          params.push_back(text_or_null(r.output));
+          params.push_back(text_or_null(r.error));
+          params.emplace_back(r.duration_ms);
+          params.emplace_back(std::move(r.started_at));
+        }
+        tx.exec(multi_row_insert(kRunsHead, 12, n), db::Params(params));
       }
-      for (auto& l : logs) {
-        db::Value params[] = {text_or_null(l.run_id), db::Value(l.level), db::Value(l.message),
-                              text_or_null(l.meta), db::Value(l.created_at)};
-        tx.exec(
-            "INSERT INTO action_logs (run_id, level, message, meta, created_at) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            db::Params(params));
+      for (std::size_t start = 0; start < logs.size(); start += kRowsPerStatement) {
+        std::size_t n = std::min(kRowsPerStatement, logs.size() - start);
+        params.clear();
+        for (std::size_t i = start; i < start + n; ++i) {
+          LogRecord& l = logs[i];
+          params.push_back(text_or_null(l.run_id));
+          params.emplace_back(std::move(l.level));
+          params.emplace_back(std::move(l.message));
+          params.push_back(text_or_null(l.meta));
+          params.emplace_back(std::move(l.created_at));
+        }
+        tx.exec(multi_row_insert(kLogsHead, 5, n), db::Params(params));
       }
     });
     std::lock_guard lock(mutex_);

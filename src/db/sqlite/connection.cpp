@@ -39,7 +39,7 @@ Connection::Connection(const std::string& path, int flags, int busy_timeout_ms) 
 }
 
 Connection::~Connection() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, st] : statements_) sqlite3_finalize(st.stmt);
   sqlite3_close_v2(db_);
 }
 
@@ -50,8 +50,8 @@ void Connection::fail(int rc, std::string_view what) const {
 }
 
 sqlite3_stmt* Connection::prepare(std::string_view sql) {
-  auto it = statements_.find(std::string(sql));
-  if (it != statements_.end()) return it->second;
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second.stmt;
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -62,48 +62,59 @@ sqlite3_stmt* Connection::prepare(std::string_view sql) {
     sqlite3_finalize(stmt);
     throw DbError(DbError::Kind::other, "one statement per call (use exec_script for several)");
   }
-  if (statements_.size() >= kMaxCachedStatements) {
-    for (auto& [s, st] : statements_) sqlite3_finalize(st);
-    statements_.clear();
+  // $N binds params[N-1]; SQLite numbers named parameters by first appearance, so read each
+  // name once here instead of on every execution.
+  Statement entry{stmt, {}};
+  int count = sqlite3_bind_parameter_count(stmt);
+  for (int i = 1; i <= count; ++i) {
+    const char* name = sqlite3_bind_parameter_name(stmt, i);
+    char* end = nullptr;
+    long n = name && (name[0] == '$' || name[0] == '?') ? std::strtol(name + 1, &end, 10) : 0;
+    if (n < 1 || *end != '\0') {
+      sqlite3_finalize(stmt);
+      throw DbError(DbError::Kind::other,
+                    std::string("unsupported parameter ") + (name ? name : "?") + ": use $1, $2, ...");
+    }
+    entry.param_numbers.push_back(static_cast<int>(n));
   }
-  statements_.emplace(std::string(sql), stmt);
+  if (statements_.size() >= kMaxCachedStatements) {
+    for (auto& [s, st] : statements_) sqlite3_finalize(st.stmt);
+    statements_.clear();
+    by_handle_.clear();
+  }
+  auto [pos, inserted] = statements_.emplace(std::string(sql), std::move(entry));
+  by_handle_[stmt] = &pos->second;
   return stmt;
 }
 
 void Connection::bind(sqlite3_stmt* stmt, Params params) {
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);
-  int count = sqlite3_bind_parameter_count(stmt);
-  for (int i = 1; i <= count; ++i) {
-    const char* name = sqlite3_bind_parameter_name(stmt, i);
-    // $N binds params[N-1]; SQLite numbers named parameters by first appearance, so read N.
-    if (!name || (name[0] != '$' && name[0] != '?'))
-      throw DbError(DbError::Kind::other, "use $1, $2, ... for parameters");
-    char* end = nullptr;
-    long n = std::strtol(name + 1, &end, 10);
-    if (*end != '\0' || n < 1)
-      throw DbError(DbError::Kind::other, std::string("unsupported parameter ") + name);
+  const Statement& st = *by_handle_.at(stmt);
+  for (std::size_t i = 0; i < st.param_numbers.size(); ++i) {
+    int n = st.param_numbers[i];
     if (static_cast<std::size_t>(n) > params.size())
-      throw DbError(DbError::Kind::other, "statement uses " + std::string(name) + " but " +
+      throw DbError(DbError::Kind::other, "statement uses $" + std::to_string(n) + " but " +
                                               std::to_string(params.size()) + " parameters were given");
     const Value& v = params[n - 1];
+    const int idx = static_cast<int>(i + 1);
     int rc = SQLITE_OK;
     switch (v.kind()) {
-      case boost::json::kind::null: rc = sqlite3_bind_null(stmt, i); break;
-      case boost::json::kind::bool_: rc = sqlite3_bind_int(stmt, i, v.get_bool() ? 1 : 0); break;
-      case boost::json::kind::int64: rc = sqlite3_bind_int64(stmt, i, v.get_int64()); break;
+      case boost::json::kind::null: rc = sqlite3_bind_null(stmt, idx); break;
+      case boost::json::kind::bool_: rc = sqlite3_bind_int(stmt, idx, v.get_bool() ? 1 : 0); break;
+      case boost::json::kind::int64: rc = sqlite3_bind_int64(stmt, idx, v.get_int64()); break;
       case boost::json::kind::uint64:
-        rc = sqlite3_bind_int64(stmt, i, static_cast<sqlite3_int64>(v.get_uint64()));
+        rc = sqlite3_bind_int64(stmt, idx, static_cast<sqlite3_int64>(v.get_uint64()));
         break;
-      case boost::json::kind::double_: rc = sqlite3_bind_double(stmt, i, v.get_double()); break;
+      case boost::json::kind::double_: rc = sqlite3_bind_double(stmt, idx, v.get_double()); break;
       case boost::json::kind::string:
-        rc = sqlite3_bind_text(stmt, i, v.get_string().data(), static_cast<int>(v.get_string().size()),
+        rc = sqlite3_bind_text(stmt, idx, v.get_string().data(), static_cast<int>(v.get_string().size()),
                                SQLITE_TRANSIENT);
         break;
       case boost::json::kind::array:
       case boost::json::kind::object: {
         std::string text = boost::json::serialize(v);  // stored as JSON text
-        rc = sqlite3_bind_text(stmt, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        rc = sqlite3_bind_text(stmt, idx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
         break;
       }
     }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "bunbase/db/database.hpp"
 
@@ -32,7 +33,17 @@ class Connection {
   void bind(sqlite3_stmt* stmt, Params params);
 
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // Heterogeneous lookup: finding a cached statement does not copy its SQL.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Statement {
+    sqlite3_stmt* stmt;
+    std::vector<int> param_numbers;  // bind index i (from 1) takes params[param_numbers[i-1] - 1]
+  };
+  std::unordered_map<std::string, Statement, Hash, std::equal_to<>> statements_;
+  std::unordered_map<sqlite3_stmt*, const Statement*> by_handle_;
 };
 
 }  // namespace bb::db::sqlite

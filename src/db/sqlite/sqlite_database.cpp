@@ -21,7 +21,9 @@ SqliteDatabase::SqliteDatabase(const std::string& path, const OpenOptions& optio
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   writer_ = std::make_unique<Connection>(memory ? ":memory:" : path, flags, options.busy_timeout_ms);
   if (!memory) {
-    writer_->exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+    // WAL: readers never block the writer. synchronous=NORMAL: a commit survives a crash of
+    // the process, and all but the last commits survive a power loss (SQLite's WAL guarantee).
+    writer_->exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16000;");
   }
   writer_->exec_script("PRAGMA foreign_keys=ON;");
   if (!memory) {
