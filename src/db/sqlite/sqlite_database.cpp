@@ -5,10 +5,10 @@ namespace bb::db::sqlite {
 class SqliteDatabase::WriterLock {
  public:
   explicit WriterLock(SqliteDatabase& db) : db_(db), lock_(db.writer_mutex_) {
-    if (db_.writer_depth_++ == 0) db_.writer_owner_ = std::this_thread::get_id();
+    if (db_.writer_depth_++ == 0) db_.writer_owner_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   }
   ~WriterLock() {
-    if (--db_.writer_depth_ == 0) db_.writer_owner_ = {};
+    if (--db_.writer_depth_ == 0) db_.writer_owner_.store({}, std::memory_order_relaxed);
   }
 
  private:

@@ -3,6 +3,7 @@
 // behind a write. An in-memory database uses one connection for both.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -35,11 +36,11 @@ class SqliteDatabase final : public Database {
   class WriterLock;
   Connection* acquire_reader();
   void release_reader(Connection* c);
-  bool writer_held_here() const { return writer_owner_ == std::this_thread::get_id(); }
+  bool writer_held_here() const { return writer_owner_.load(std::memory_order_relaxed) == std::this_thread::get_id(); }
 
   std::unique_ptr<Connection> writer_;
   std::recursive_mutex writer_mutex_;
-  std::thread::id writer_owner_;
+  std::atomic<std::thread::id> writer_owner_{};  // read without the lock by other threads
   int writer_depth_ = 0;
   int savepoint_depth_ = 0;
 
