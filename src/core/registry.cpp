@@ -77,8 +77,10 @@ void Registry::seal() {
       throw std::runtime_error("duplicate action name: " + describe(*it->second) + " and " +
                                describe(*a));
     for (const auto& t : a->action->options.triggers) {
-      if (const auto* api = std::get_if<ApiTrigger>(&t.spec))
-        routes_.push_back({api->method, join_path(a->api_prefix(), api->path), a.get(), api});
+      if (const auto* api = std::get_if<ApiTrigger>(&t.spec)) {
+        std::string path = join_path(a->api_prefix(), api->path);
+        routes_.push_back({api->method, path, api->method + " " + path, a.get(), api});
+      }
     }
   }
   for (const auto& r : routes_) {

@@ -1,5 +1,7 @@
 #include "src/http/exchange.hpp"
 
+#include <cstring>
+
 namespace bb::http {
 
 std::string_view Exchange::method() const {
@@ -44,6 +46,16 @@ std::optional<std::string_view> Exchange::cookie(std::string_view name) const {
   return std::nullopt;
 }
 
+void Exchange::set_traceparent(std::string_view trace_id, std::string_view span_id) {
+  if (trace_id.size() != 32 || span_id.size() != 16) return;
+  std::memcpy(traceparent, "00-", 3);
+  std::memcpy(traceparent + 3, trace_id.data(), 32);
+  traceparent[35] = '-';
+  std::memcpy(traceparent + 36, span_id.data(), 16);
+  std::memcpy(traceparent + 52, "-01", 3);
+  traceparent[55] = '\0';
+}
+
 void Exchange::reset(Message&& m, std::string_view ip) {
   request_ = std::move(m);
   ip_.assign(ip);
@@ -53,6 +65,7 @@ void Exchange::reset(Message&& m, std::string_view ip) {
   response.status = 0;
   response.headers.clear();
   close = false;
+  traceparent[0] = '\0';
 }
 
 }  // namespace bb::http

@@ -36,6 +36,10 @@ class Exchange final : public bb::Request {
   std::string body_out;
   bb::Response response;  // extra headers and cookies (and a status set by the action)
   bool close = false;     // send "Connection: close" and close after writing
+  // W3C traceparent of the response ("00-<trace>-<span>-01"), empty when not set. A fixed
+  // buffer: every response carries one, so it should cost no allocation.
+  char traceparent[56] = {};
+  void set_traceparent(std::string_view trace_id, std::string_view span_id);
 
   void finish() { on_finish_(); }
 

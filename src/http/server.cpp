@@ -138,6 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     for (const auto& [name, value] : exchange_.response.headers)
       head_.append(name).append(": ").append(value).append("\r\n");
+    if (exchange_.traceparent[0]) head_.append("traceparent: ").append(exchange_.traceparent, 55).append("\r\n");
     if (exchange_.close) head_.append("Connection: close\r\n");
     head_.append("\r\n");
     std::array<net::const_buffer, 2> buffers{net::buffer(head_),

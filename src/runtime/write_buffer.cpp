@@ -109,8 +109,14 @@ void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& lo
   std::vector<db::Value> params;
   try {
     db_.transaction([&](db::Database& tx) {
-      for (std::size_t start = 0; start < runs.size(); start += kRowsPerStatement) {
-        std::size_t n = std::min(kRowsPerStatement, runs.size() - start);
+      static const std::string kRunsChunk = multi_row_insert(kRunsHead, 12, kRowsPerStatement);
+      static const std::string kRunsOne = multi_row_insert(kRunsHead, 12, 1);
+      static const std::string kLogsChunk = multi_row_insert(kLogsHead, 5, kRowsPerStatement);
+      static const std::string kLogsOne = multi_row_insert(kLogsHead, 5, 1);
+      // Full chunks share one prepared statement; the remainder goes a row at a time, so
+      // only two statements per table are ever prepared.
+      for (std::size_t start = 0; start < runs.size();) {
+        std::size_t n = runs.size() - start >= kRowsPerStatement ? kRowsPerStatement : 1;
         params.clear();
         params.reserve(n * 12);
         for (std::size_t i = start; i < start + n; ++i) {
@@ -128,10 +134,11 @@ void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& lo
           params.emplace_back(r.duration_ms);
           params.emplace_back(std::move(r.started_at));
         }
-        tx.exec(multi_row_insert(kRunsHead, 12, n), db::Params(params));
+        tx.exec(n == 1 ? kRunsOne : kRunsChunk, db::Params(params));
+        start += n;
       }
-      for (std::size_t start = 0; start < logs.size(); start += kRowsPerStatement) {
-        std::size_t n = std::min(kRowsPerStatement, logs.size() - start);
+      for (std::size_t start = 0; start < logs.size();) {
+        std::size_t n = logs.size() - start >= kRowsPerStatement ? kRowsPerStatement : 1;
         params.clear();
         for (std::size_t i = start; i < start + n; ++i) {
           LogRecord& l = logs[i];
@@ -141,7 +148,8 @@ void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& lo
           params.push_back(text_or_null(l.meta));
           params.emplace_back(std::move(l.created_at));
         }
-        tx.exec(multi_row_insert(kLogsHead, 5, n), db::Params(params));
+        tx.exec(n == 1 ? kLogsOne : kLogsChunk, db::Params(params));
+        start += n;
       }
     });
     std::lock_guard lock(mutex_);

@@ -142,14 +142,16 @@ void ApiAdapter::handle(http::Exchange& ex) {
     ex.status = status ? status : http_status(e.kind());
     ex.content_type = "application/problem+json";
     ex.body_out = problem_json(e, ex.path(), std::string_view(trace, 32), ex.status);
-    ex.response.headers.emplace_back("traceparent", "00-" + std::string(trace, 32) + "-" + std::string(span, 16) + "-01");
+    ex.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
     ex.finish();
   };
 
   auto url = boost::urls::parse_origin_form(ex.target());
   if (!url) return fail(Error(ErrorCode::invalid_argument, "malformed request target").with_code("bad_request"));
 
-  std::vector<std::string> segments;
+  // Reused per network thread: short segments stay in their strings' inline buffers.
+  static thread_local std::vector<std::string> segments;
+  segments.clear();
   for (auto seg : url->segments()) segments.push_back(seg);
   if (!segments.empty() && segments.back().empty()) segments.pop_back();  // "/users/" == "/users"
 
@@ -237,13 +239,10 @@ void ApiAdapter::handle(http::Exchange& ex) {
 }
 
 void ApiAdapter::run(http::Exchange& ex, const Route& route, Invocation inv) {
-  std::string detail = route.method + " " + route.path;
-  inv.trigger_detail = detail;
+  inv.trigger_detail = route.detail;
   RunResult r = executor_.run(inv);
   std::string_view trace(r.trace_id, 32);
-  std::string traceparent = "00-";
-  traceparent.append(trace).append("-").append(r.span_id, 16).append("-01");
-  ex.response.headers.emplace_back("traceparent", std::move(traceparent));
+  ex.set_traceparent(trace, std::string_view(r.span_id, 16));
   if (r.ok()) {
     ex.status = route.trigger->options.status;
     if (ex.response.status == 0 && ex.status == 204) ex.body_out.clear();

@@ -3,23 +3,28 @@
 #pragma once
 
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <string>
 
 namespace bb::util {
 
 inline std::string iso_time(std::chrono::system_clock::time_point tp) {
-  auto ms = std::chrono::floor<std::chrono::milliseconds>(tp);
-  auto secs = std::chrono::floor<std::chrono::seconds>(ms);
-  std::time_t t = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>((ms - secs).count()));
-  return buf;
+  using namespace std::chrono;
+  auto ms = floor<milliseconds>(tp);
+  auto day = floor<days>(ms);
+  year_month_day ymd{day};
+  hh_mm_ss<milliseconds> t{ms - day};
+  std::string out = "0000-00-00T00:00:00.000Z";  // filled in place: no printf on the hot path
+  auto put = [&](std::size_t pos, unsigned v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) out[pos + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  put(5, static_cast<unsigned>(ymd.month()), 2);
+  put(8, static_cast<unsigned>(ymd.day()), 2);
+  put(11, static_cast<unsigned>(t.hours().count()), 2);
+  put(14, static_cast<unsigned>(t.minutes().count()), 2);
+  put(17, static_cast<unsigned>(t.seconds().count()), 2);
+  put(20, static_cast<unsigned>(t.subseconds().count()), 3);
+  return out;
 }
 
 inline std::string iso_now() { return iso_time(std::chrono::system_clock::now()); }

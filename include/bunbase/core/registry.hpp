@@ -33,6 +33,7 @@ struct RegisteredAction {
 struct Route {
   std::string method;
   std::string path;  // full path: module prefix + trigger path, normalised
+  std::string detail;  // "POST /users/:id", the run's trigger detail
   const RegisteredAction* action = nullptr;
   const ApiTrigger* trigger = nullptr;
 };

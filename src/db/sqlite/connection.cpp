@@ -26,6 +26,9 @@ DbError::Kind kind_of(int extended) {
 }  // namespace
 
 Connection::Connection(const std::string& path, int flags, int busy_timeout_ms) {
+  // Memory statistics put a global mutex around every SQLite allocation; we never read them.
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open SQLite database \"" + path + "\": " +
@@ -108,8 +111,9 @@ void Connection::bind(sqlite3_stmt* stmt, Params params) {
         break;
       case boost::json::kind::double_: rc = sqlite3_bind_double(stmt, idx, v.get_double()); break;
       case boost::json::kind::string:
+        // The parameters outlive the statement's execution (it is reset before we return).
         rc = sqlite3_bind_text(stmt, idx, v.get_string().data(), static_cast<int>(v.get_string().size()),
-                               SQLITE_TRANSIENT);
+                               SQLITE_STATIC);
         break;
       case boost::json::kind::array:
       case boost::json::kind::object: {
