@@ -1,5 +1,7 @@
 #include "src/http/server.hpp"
 
+#include "src/core/ids.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -96,12 +98,16 @@ class Session : public std::enable_shared_from_this<Session> {
         status = 431, code = "headers_too_large", detail = "request headers are too large";
       }
       exchange_.reset({}, ip_);
+      char trace[33], span[17];
+      ids::new_trace_id(trace);
+      ids::new_span_id(span);
+      exchange_.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
       exchange_.status = status;
       exchange_.content_type = "application/problem+json";
       exchange_.body_out = R"({"type":"about:blank","title":")" +
                            std::string(beast::http::obsolete_reason(static_cast<beast::http::status>(status))) +
                            R"(","status":)" + std::to_string(status) + R"(,"detail":")" + detail +
-                           R"(","code":")" + code + R"("})";
+                           R"(","code":")" + code + R"(","traceId":")" + std::string(trace, 32) + R"("})";
       exchange_.close = true;
       write();
       return;
