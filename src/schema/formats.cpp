@@ -107,11 +107,23 @@ bool is_date_time(std::string_view s) {
     if (pos == start) return false;
   }
   if (pos == s.size()) return false;
-  if (s[pos] == 'Z' || s[pos] == 'z') return pos + 1 == s.size();
-  if ((s[pos] != '+' && s[pos] != '-') || s.size() != pos + 6 || !is_digits(s, pos + 1, 2) ||
-      s[pos + 3] != ':' || !is_digits(s, pos + 4, 2))
-    return false;
-  return num(s, pos + 1, 2) <= 23 && num(s, pos + 4, 2) <= 59;
+  int offset_minutes = 0;
+  if (s[pos] == 'Z' || s[pos] == 'z') {
+    if (pos + 1 != s.size()) return false;
+  } else {
+    if ((s[pos] != '+' && s[pos] != '-') || s.size() != pos + 6 || !is_digits(s, pos + 1, 2) ||
+        s[pos + 3] != ':' || !is_digits(s, pos + 4, 2))
+      return false;
+    int oh = num(s, pos + 1, 2), om = num(s, pos + 4, 2);
+    if (oh > 23 || om > 59) return false;
+    offset_minutes = (s[pos] == '+' ? 1 : -1) * (oh * 60 + om);
+  }
+  // A leap second exists only as the last second of a UTC day (RFC 3339 5.7).
+  if (second == 60) {
+    int utc = ((hour * 60 + minute - offset_minutes) % 1440 + 1440) % 1440;
+    if (utc != 23 * 60 + 59) return false;
+  }
+  return true;
 }
 
 bool is_uri(std::string_view s) { return boost::urls::parse_uri(s).has_value(); }

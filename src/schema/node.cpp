@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <charconv>
 #include <regex>
 #include <stdexcept>
 
@@ -77,11 +78,11 @@ const char* expected_name(SchemaKind k) {
   }
 }
 
+// The shortest text that reads back as the same double ("0.1234567", "1e-07", "10").
 std::string fmt_number(double d) {
-  if (std::trunc(d) == d && std::abs(d) < 1e15) return std::to_string(static_cast<long long>(d));
-  std::string s = std::to_string(d);
-  while (!s.empty() && s.back() == '0') s.pop_back();
-  return s;
+  char buf[32];
+  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, p);
 }
 
 // A walker that either collects every issue (issues != nullptr) or stops at the first.
@@ -159,7 +160,10 @@ class Validator {
     std::int64_t i;
     if (v.is_int64()) {
       i = v.get_int64();
+    } else if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+      i = static_cast<std::int64_t>(v.get_uint64());  // how unsigned fields are encoded
     } else if (v.is_uint64()) {
+      if (n.format_name == "uint64") return true;  // std::uint64_t takes the whole range
       return fail("must be at most " + std::to_string(INT64_MAX));
     } else if (v.is_double() && std::trunc(v.get_double()) == v.get_double() &&
                std::abs(v.get_double()) < 9.2e18) {
@@ -301,8 +305,14 @@ boost::json::value node_schema(const SchemaNode& n) {
       if (n.int_maximum) o["maximum"] = *n.int_maximum;
       if (n.minimum) o["minimum"] = *n.minimum;
       if (n.maximum) o["maximum"] = *n.maximum;
-      if (n.exclusive_minimum) o["exclusiveMinimum"] = *n.exclusive_minimum;
-      if (n.exclusive_maximum) o["exclusiveMaximum"] = *n.exclusive_maximum;
+      if (n.exclusive_minimum) {
+        if (n.kind == SchemaKind::integer) o["exclusiveMinimum"] = static_cast<std::int64_t>(*n.exclusive_minimum);
+        else o["exclusiveMinimum"] = *n.exclusive_minimum;
+      }
+      if (n.exclusive_maximum) {
+        if (n.kind == SchemaKind::integer) o["exclusiveMaximum"] = static_cast<std::int64_t>(*n.exclusive_maximum);
+        else o["exclusiveMaximum"] = *n.exclusive_maximum;
+      }
       break;
     case SchemaKind::array:
       set_type("array");
@@ -356,7 +366,8 @@ boost::json::value to_json_schema(const SchemaNode& node) { return node_schema(n
 boost::json::value Schema::to_json_schema() const {
   boost::json::object o;
   o["$schema"] = "https://json-schema.org/draft/2020-12/schema";
-  for (auto& kv : node_schema(*root_).as_object()) o[kv.key()] = std::move(kv.value());
+  boost::json::value root = node_schema(*root_);  // a named value: the loop must not outlive it
+  for (auto& kv : root.as_object()) o[kv.key()] = std::move(kv.value());
   return o;
 }
 

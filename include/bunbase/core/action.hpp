@@ -50,9 +50,6 @@ struct ActionDef {
 
 using Action = std::shared_ptr<const ActionDef>;
 
-template <class T>
-concept Schematic = requires { schema_of<T>(); };
-
 // A handler for In -> Out: callable as (const In&, Context&), returning Out or Result<Out>.
 template <class F, class In, class Out>
 concept HandlerFor =
@@ -78,6 +75,9 @@ Action action(ActionOptions options, F handler,
                   "bunbase: the handler must return the action's declared output type Out "
                   "(or bb::Result<Out>)");
   }
+  if constexpr (!HandlerFor<F, In, Out>) {
+    return nullptr;  // the static_asserts above have said why; stop here
+  } else {
   return detail::make_action(
       std::move(options), schema_of<In>(), schema_of<Out>(),
       [h = std::move(handler)](const boost::json::value& raw, Context& ctx,
@@ -94,6 +94,7 @@ Action action(ActionOptions options, F handler,
         }
       },
       where);
+  }
 }
 
 }  // namespace bb

@@ -25,16 +25,14 @@ template <std::size_t N> void apply(SchemaNode& n, MaxItems<N>) { n.max_items = 
 
 template <auto V> void apply(SchemaNode& n, Minimum<V>) {
   if (n.kind == SchemaKind::integer) {
-    static_assert(std::is_integral_v<decltype(V)>, "bb::Int takes integer bounds");
-    n.int_minimum = V;
+    n.int_minimum = static_cast<std::int64_t>(V);
   } else {
     n.minimum = static_cast<double>(V);
   }
 }
 template <auto V> void apply(SchemaNode& n, Maximum<V>) {
   if (n.kind == SchemaKind::integer) {
-    static_assert(std::is_integral_v<decltype(V)>, "bb::Int takes integer bounds");
-    n.int_maximum = V;
+    n.int_maximum = static_cast<std::int64_t>(V);
   } else {
     n.maximum = static_cast<double>(V);
   }
@@ -84,7 +82,9 @@ struct Builder {
         n.int_minimum = static_cast<std::int64_t>(std::numeric_limits<T>::min());
         if constexpr (sizeof(T) < 8) n.int_maximum = std::numeric_limits<T>::max();
       }
-      n.format_name = sizeof(T) <= 4 ? "int32" : "int64";
+      if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8) n.format_name = "uint64";
+      else if constexpr (std::is_unsigned_v<T> && sizeof(T) == 4) n.format_name = "int64";
+      else n.format_name = sizeof(T) <= 4 ? "int32" : "int64";
     } else if constexpr (std::is_floating_point_v<T>) {
       n.kind = SchemaKind::number;
     } else if constexpr (std::is_same_v<T, boost::json::value>) {
@@ -137,8 +137,14 @@ struct Builder<String<C...>> {
     apply_all(n, static_cast<std::tuple<C...>*>(nullptr));
   }
 };
+// Inclusive bounds of a bb::Int must be integers (exclusive ones may be fractional).
+template <class C> constexpr bool integral_bound = true;
+template <auto V> constexpr bool integral_bound<Minimum<V>> = std::is_integral_v<decltype(V)>;
+template <auto V> constexpr bool integral_bound<Maximum<V>> = std::is_integral_v<decltype(V)>;
+
 template <class... C>
 struct Builder<Int<C...>> {
+  static_assert((integral_bound<C> && ...), "bb::Int takes integer bounds (use bb::Number for fractions)");
   static void fill(Schema&, SchemaNode& n) {
     n.kind = SchemaKind::integer;
     n.format_name = "int64";

@@ -65,6 +65,12 @@ void decode(const SchemaNode& n, const boost::json::value& v, T& out) {
     if (!v.is_string()) throw_decode_error("a string", v);
     out.assign(v.get_string().data(), v.get_string().size());
   } else if constexpr (PlainInteger<T>) {
+    if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8) {
+      if (v.is_uint64()) {
+        out = v.get_uint64();
+        return;
+      }
+    }
     out = static_cast<T>(decode_int(v));
   } else if constexpr (is_int_type<T>::value) {
     out.value = decode_int(v);
@@ -87,7 +93,15 @@ void decode(const SchemaNode& n, const boost::json::value& v, T& out) {
     const auto& a = v.get_array();
     out.clear();
     out.resize(a.size());
-    for (std::size_t i = 0; i < a.size(); ++i) decode(*n.items, a[i], out[i]);
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if constexpr (std::is_same_v<typename T::value_type, bool>) {
+        bool b = false;  // std::vector<bool> hands out proxies, not bool&
+        decode(*n.items, a[i], b);
+        out[i] = b;
+      } else {
+        decode(*n.items, a[i], out[i]);
+      }
+    }
   } else if constexpr (is_instance<T, std::variant>::value) {
     bool done = false;
     boost::mp11::mp_for_each<boost::mp11::mp_iota_c<std::variant_size_v<T>>>([&](auto i) {
