@@ -74,9 +74,9 @@ sqlite3_stmt* Connection::prepare(std::string_view sql) {
     char* end = nullptr;
     long n = name && (name[0] == '$' || name[0] == '?') ? std::strtol(name + 1, &end, 10) : 0;
     if (n < 1 || *end != '\0') {
-      sqlite3_finalize(stmt);
-      throw DbError(DbError::Kind::other,
-                    std::string("unsupported parameter ") + (name ? name : "?") + ": use $1, $2, ...");
+      std::string message = std::string("unsupported parameter ") + (name ? name : "?") + ": use $1, $2, ...";
+      sqlite3_finalize(stmt);  // owns `name`
+      throw DbError(DbError::Kind::other, message);
     }
     entry.param_numbers.push_back(static_cast<int>(n));
   }
