@@ -14,10 +14,14 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/status.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <pthread.h>
 
 #include <charconv>
+#include <cstring>
 #include <optional>
 
 namespace bb::http {
@@ -75,6 +79,30 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_.options_.header_limit));
     stream_.expires_after(server_.options_.idle_timeout);
     reading_ = true;
+    // The header first: a client that sent "Expect: 100-continue" waits for our go-ahead
+    // before it sends the body.
+    beast::http::async_read_header(stream_, buffer_, *parser_,
+                                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                     self->on_header(ec);
+                                   });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec || parser_->is_done()) return on_read(ec);
+    auto expect = parser_->get()[beast::http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) return self->on_read(ec);
+                         self->read_body();
+                       });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     beast::http::async_read(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                               self->on_read(ec);
@@ -87,31 +115,7 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::bad_descriptor)
       return;
-    if (ec) {
-      // A request we cannot read to the end: answer and close, the stream is out of sync.
-      int status = 400;
-      std::string code = "bad_request", detail = "malformed HTTP request: " + ec.message();
-      if (ec == beast::http::error::body_limit) {
-        status = 413, code = "payload_too_large";
-        detail = "request body exceeds the limit of " + std::to_string(server_.options_.body_limit) + " bytes";
-      } else if (ec == beast::http::error::header_limit) {
-        status = 431, code = "headers_too_large", detail = "request headers are too large";
-      }
-      exchange_.reset({}, ip_);
-      char trace[33], span[17];
-      ids::new_trace_id(trace);
-      ids::new_span_id(span);
-      exchange_.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
-      exchange_.status = status;
-      exchange_.content_type = "application/problem+json";
-      exchange_.body_out = R"({"type":"about:blank","title":")" +
-                           std::string(beast::http::obsolete_reason(static_cast<beast::http::status>(status))) +
-                           R"(","status":)" + std::to_string(status) + R"(,"detail":")" + detail +
-                           R"(","code":")" + code + R"(","traceId":")" + std::string(trace, 32) + R"("})";
-      exchange_.close = true;
-      write();
-      return;
-    }
+    if (ec) return refuse(ec);
     bool keep_alive = parser_->keep_alive();
     exchange_.reset(parser_->release(), ip_);
     parser_.reset();
@@ -119,6 +123,52 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_never();
     in_flight_ = shared_from_this();  // alive until the response is written, wherever it is made
     server_.handler_.handle(exchange_);
+  }
+
+  // A request we cannot read to the end: answer and close, the stream is out of sync. When
+  // its header was read, the answer continues the caller's trace and names the path.
+  void refuse(beast::error_code ec) {
+    int status = 400;
+    std::string code = "bad_request", detail = "malformed HTTP request: " + ec.message();
+    if (ec == beast::http::error::body_limit) {
+      status = 413, code = "payload_too_large";
+      detail = "request body exceeds the limit of " + std::to_string(server_.options_.body_limit) + " bytes";
+    } else if (ec == beast::http::error::header_limit) {
+      status = 431, code = "headers_too_large", detail = "request headers are too large";
+    }
+    char trace[33], span[17];
+    std::string instance;
+    ids::TraceParent incoming;
+    bool traced = false;
+    if (parser_) {  // what was read of the header (a body over the limit is refused at the header)
+      const auto& req = parser_->get();
+      auto tp = req["traceparent"];
+      traced = ids::parse_traceparent(std::string_view(tp.data(), tp.size()), incoming);
+      auto target = req.target();
+      instance.assign(target.data(), std::min<std::size_t>(target.find('?'), target.size()));
+    }
+    if (traced) {
+      std::memcpy(trace, incoming.trace_id.data(), 32);
+      trace[32] = '\0';
+    } else {
+      ids::new_trace_id(trace);
+    }
+    ids::new_span_id(span);
+    exchange_.reset({}, ip_);
+    exchange_.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
+    exchange_.status = status;
+    exchange_.content_type = "application/problem+json";
+    boost::json::object problem{
+        {"type", "about:blank"},
+        {"title", std::string_view(beast::http::obsolete_reason(static_cast<beast::http::status>(status)))},
+        {"status", status},
+        {"detail", detail},
+        {"code", code}};
+    if (!instance.empty()) problem["instance"] = instance;
+    problem["traceId"] = std::string_view(trace, 32);
+    exchange_.body_out = boost::json::serialize(problem);
+    exchange_.close = true;
+    write();
   }
 
   // From any thread: hop to this connection's thread (inline when already on it).
@@ -147,8 +197,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (exchange_.traceparent[0]) head_.append("traceparent: ").append(exchange_.traceparent, 55).append("\r\n");
     if (exchange_.close) head_.append("Connection: close\r\n");
     head_.append("\r\n");
+    const bool send_body = !no_body && exchange_.message().method() != beast::http::verb::head;
     std::array<net::const_buffer, 2> buffers{net::buffer(head_),
-                                             net::buffer(no_body ? std::string_view() : std::string_view(exchange_.body_out))};
+                                             net::buffer(send_body ? std::string_view(exchange_.body_out) : std::string_view())};
     stream_.expires_after(server_.options_.idle_timeout);
     net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
@@ -242,10 +293,17 @@ void Server::stop(std::chrono::milliseconds grace) {
     boost::system::error_code ec;
     acceptor_->socket.close(ec);
   });
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    for (auto& [ptr, weak] : sessions_)
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+  }
+  // Outside the lock: dropping the last reference to a session detaches it, which locks.
+  for (auto& s : open) s->close_if_idle();
+  open.clear();
   {
     std::unique_lock lock(sessions_mutex_);
-    for (auto& [ptr, weak] : sessions_)
-      if (auto s = weak.lock()) s->close_if_idle();
     sessions_gone_.wait_for(lock, grace, [&] { return sessions_.empty(); });
   }
   for (auto& ctx : contexts_) ctx->stop();

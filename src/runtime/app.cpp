@@ -32,7 +32,10 @@ void App::open() {
     buffer_ = std::make_unique<WriteBuffer>(
         *db_, WriteBuffer::Options{.flush_interval = std::chrono::milliseconds(config_.persistence.flush_interval_ms),
                                    .max_batch = config_.persistence.max_batch,
-                                   .capacity = config_.persistence.capacity});
+                                   .capacity = config_.persistence.capacity,
+                                   .on_error = [log = log_.get()](std::string_view message) {
+                                     log->system(LogLevel::error, "run history", {{"error", message}});
+                                   }});
     log_->set_buffer(buffer_.get());
   }
   executor_ = std::make_unique<Executor>(*db_, *log_, buffer_.get());

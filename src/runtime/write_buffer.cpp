@@ -159,8 +159,10 @@ void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& lo
     std::lock_guard lock(mutex_);
     ++stats_.failed_flushes;
     stats_.dropped += runs.size() + logs.size();
-    std::fprintf(stderr, "bunbase: could not write %zu run records and %zu log records: %s\n",
-                 runs.size(), logs.size(), e.what());
+    std::string message = "could not write " + std::to_string(runs.size()) + " run records and " +
+                          std::to_string(logs.size()) + " log records: " + e.what();
+    if (options_.on_error) options_.on_error(message);
+    else std::fprintf(stderr, "bunbase: %s\n", message.c_str());
   }
 }
 

@@ -46,6 +46,7 @@ Router::Match Router::match(std::string_view method, const std::vector<std::stri
   const Node* n = find(root_, segments, 0, captured);
   if (!n) return m;
   auto it = n->by_method.find(std::string(method));
+  if (it == n->by_method.end() && method == "HEAD") it = n->by_method.find("GET");  // HEAD: GET without the body
   if (it == n->by_method.end()) {
     for (const auto& [verb, entry] : n->by_method) m.allow += (m.allow.empty() ? "" : ", ") + verb;
     return m;

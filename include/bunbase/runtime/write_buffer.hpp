@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -37,6 +38,8 @@ class WriteBuffer {
     std::chrono::milliseconds flush_interval{2000};
     std::size_t max_batch = 500;
     std::size_t capacity = 10000;
+    // Told when a flush fails (the records of that flush are dropped and counted).
+    std::function<void(std::string_view)> on_error;
   };
   struct Stats {
     std::uint64_t accepted = 0, written = 0, dropped = 0, flushes = 0, failed_flushes = 0;

@@ -8,13 +8,21 @@ bb::Action create_user() {
        .description = "Creates a new user account",
        .triggers = {bb::triggers::api("POST", "/", {.status = 201})}},
       [](const CreateUserInput& in, bb::Context& ctx) -> CreateUserOutput {
-        if (ctx.db.query_one("SELECT 1 FROM users WHERE email = $1", {in.email}))
-          throw bb::Error(bb::ErrorCode::conflict, "a user with this email already exists")
-              .with_code("email_taken");
-        auto id = ctx.db.insert("users", {{"id", bb::new_id()},
-                                          {"email", in.email},
-                                          {"name", in.name},
-                                          {"role", boost::describe::enum_to_string(in.role.value_or(Role::user), "user")}});
+        auto taken = [] {
+          return bb::Error(bb::ErrorCode::conflict, "a user with this email already exists").with_code("email_taken");
+        };
+        if (ctx.db.query_one("SELECT 1 FROM users WHERE email = $1", {in.email})) throw taken();
+        std::string id;
+        try {
+          id = ctx.db.insert("users", {{"id", bb::new_id()},
+                                       {"email", in.email},
+                                       {"name", in.name},
+                                       {"role", boost::describe::enum_to_string(in.role.value_or(Role::user), "user")}});
+        } catch (const bb::db::DbError& e) {
+          // Two requests for one email can both pass the check above; the index decides.
+          if (e.kind() == bb::db::DbError::Kind::unique_violation) throw taken();
+          throw;
+        }
         ctx.log.info("user created", {{"userId", id}});
         return {id, in.email};
       });

@@ -1,0 +1,258 @@
+// The server's life: readiness, run history written to SQLite (read back from the file after
+// the process is gone), and SIGTERM / SIGINT shutdowns that exit 0 and close the port.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "tests/integration/support/demo_server.hpp"
+#include "tests/integration/support/problem.hpp"
+
+namespace bbit {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr std::string_view kTrace = "0af7651916cd43dd8448eb211c80319c";
+const std::string kTraceparent = "00-" + std::string(kTrace) + "-b7ad6b7169203331-01";
+constexpr std::string_view kOtherTrace = "11111111111111111111111111111111";
+const std::string kOtherTraceparent = "00-" + std::string(kOtherTrace) + "-2222222222222222-00";
+
+boost::json::value parse(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*text, ec);
+  return ec ? boost::json::value("<invalid JSON: " + *text + ">") : v;
+}
+
+TEST(Lifecycle, SigtermFlushesTheRunHistory) {
+  DemoServer server;
+  const auto port = server.port();
+  Response created = http(port, "POST", "/users", R"({"email":"run@example.com","name":"Run"})",
+                          {{"traceparent", kTraceparent}});
+  ASSERT_EQ(created.status, 201) << created;
+  const std::string id = str(created.json().at("id"));
+  ASSERT_EQ(http(port, "GET", "/users/" + id, "", {{"traceparent", kOtherTraceparent}}).status, 200);
+  ASSERT_EQ(http(port, "GET", "/users?limit=abc", "", {{"traceparent", kTraceparent}}).status, 400);
+  ASSERT_EQ(http(port, "GET", "/ping").status, 200);
+  ASSERT_EQ(http(port, "GET", "/no/such/route").status, 404);  // no action ran: nothing recorded
+
+  ASSERT_EQ(server.stop(SIGTERM), 0) << server.process().err();
+  EXPECT_THAT(server.process().err(), HasSubstr(R"("msg":"stopped")"));
+
+  Sqlite db(server.db_path());
+  auto runs = db.query("SELECT * FROM action_runs ORDER BY id");
+  ASSERT_EQ(runs.size(), 4u);
+  std::map<std::string, Sqlite::Row> by_action;
+  for (auto& r : runs) by_action[*r["action_name"]] = r;
+
+  auto& create = by_action["createUser"];
+  EXPECT_EQ(create["module_name"], "users");
+  EXPECT_EQ(create["trigger_type"], "api");
+  EXPECT_EQ(create["status"], "success");
+  EXPECT_EQ(create["trace_id"], std::string(kTrace));
+  EXPECT_EQ(create["parent_run_id"], std::nullopt);
+  EXPECT_EQ(parse(create["input"]), boost::json::parse(R"({"email":"run@example.com","name":"Run"})"));
+  EXPECT_EQ(parse(create["output"]), (boost::json::object{{"id", id}, {"email", "run@example.com"}}));
+  EXPECT_EQ(create["error"], std::nullopt);
+  EXPECT_GE(std::stod(create["duration_ms"].value_or("-1")), 0.0);
+  EXPECT_THAT(create["started_at"].value_or(""), ::testing::MatchesRegex(R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}.*Z)"));
+  EXPECT_THAT(create["id"].value_or(""), ::testing::MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+
+  auto& get = by_action["getUser"];
+  EXPECT_EQ(get["module_name"], "users");
+  EXPECT_EQ(get["status"], "success");
+  EXPECT_EQ(get["trace_id"], std::string(kOtherTrace));
+  EXPECT_EQ(parse(get["input"]), (boost::json::object{{"id", id}}));
+
+  auto& list = by_action["listUsers"];
+  EXPECT_EQ(list["status"], "error");
+  EXPECT_EQ(list["trace_id"], std::string(kTrace));
+  EXPECT_EQ(parse(list["input"]), boost::json::parse(R"({"limit":"abc"})"));
+  EXPECT_EQ(list["output"], std::nullopt);
+  auto error = parse(list["error"]);
+  ASSERT_TRUE(error.is_object()) << list["error"].value_or("NULL");
+  EXPECT_EQ(error.at("code"), "validation_failed");
+
+  auto& ping = by_action["ping"];
+  EXPECT_EQ(ping["module_name"].value_or(""), "") << "a standalone action has no module";
+  EXPECT_EQ(ping["trigger_type"], "api");
+  EXPECT_EQ(ping["status"], "success");
+  EXPECT_TRUE(is_lower_hex(ping["trace_id"].value_or(""), 32));
+
+  auto logs = db.query("SELECT * FROM action_logs WHERE message = 'user created'");
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0]["run_id"], create["id"]);
+  EXPECT_EQ(logs[0]["level"], "info");
+  EXPECT_EQ(parse(logs[0]["meta"]), (boost::json::object{{"userId", id}}));
+}
+
+TEST(Lifecycle, RunsAreFlushedWhileServingWithinTheFlushInterval) {
+  DemoServer server;
+  ASSERT_EQ(http(server.port(), "GET", "/ping").status, 200);
+  Sqlite db(server.db_path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
+  std::int64_t n = 0;
+  while ((n = db.count("SELECT count(*) FROM action_runs")) == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(n, 1) << "the run was not written within the 2 s flush interval";
+}
+
+TEST(Lifecycle, PersistenceCanBeTurnedOff) {
+  DemoServer server({.env = {{"BUNBASE_PERSISTENCE_ENABLED", "false"}}});
+  ASSERT_EQ(http(server.port(), "POST", "/users", R"({"email":"np@example.com","name":"N"})").status, 201);
+  ASSERT_EQ(server.stop(SIGTERM), 0);
+  Sqlite db(server.db_path());
+  EXPECT_EQ(db.count("SELECT count(*) FROM action_runs"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM action_logs"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 1);
+}
+
+TEST(Lifecycle, SigintExitsZeroAndClosesThePort) {
+  DemoServer server;
+  const auto port = server.port();
+  ASSERT_TRUE(server.healthy());
+  EXPECT_EQ(server.stop(SIGINT), 0) << server.process().err();
+  EXPECT_TRUE(port_closed(port));
+  EXPECT_THAT(server.process().err(), HasSubstr("SIGINT"));
+}
+
+TEST(Lifecycle, SigtermDoesNotWaitForIdleKeepAliveConnections) {
+  DemoServer server;
+  const auto port = server.port();
+  Connection idle(port);
+  ASSERT_EQ(idle.request("GET", "/healthz").status, 200);  // kept open, idle
+  Connection half(port);
+  ASSERT_TRUE(half.send_raw("GET /heal"));  // a request that never completes
+  Connection silent(port);                  // connected, nothing sent
+
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(server.stop(SIGTERM, std::chrono::seconds(8)), 0) << server.process().err();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3))
+      << "idle connections held the shutdown up";
+  EXPECT_TRUE(idle.closed_by_peer(std::chrono::seconds(1)));
+  EXPECT_TRUE(half.closed_by_peer(std::chrono::seconds(1)));
+  EXPECT_TRUE(port_closed(port));
+}
+
+TEST(Lifecycle, SigtermUnderLoadExitsZeroAndKeepsEveryAnsweredRun) {
+  DemoServer server;
+  const auto port = server.port();
+  std::mutex mutex;
+  std::vector<std::string> created;  // ids the clients were told about
+  std::atomic<int> answered{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      try {
+        Connection c(port);
+        for (int i = 0; !stop; ++i) {
+          Response r = c.request("POST", "/users",
+                                 R"({"email":"load)" + std::to_string(t) + "-" + std::to_string(i) + R"(@example.com","name":"L"})");
+          if (r.status != 201) break;
+          std::lock_guard lock(mutex);
+          created.push_back(str(r.json().at("id")));
+          ++answered;
+          if (r.closes()) break;
+        }
+      } catch (const std::exception&) {
+        // the server went away mid-request: expected once it stops
+      }
+    });
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (answered < 200 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int code = server.stop(SIGTERM);
+  stop = true;
+  for (auto& c : clients) c.join();
+  ASSERT_EQ(code, 0) << server.process().err();
+  ASSERT_GE(created.size(), 200u);
+
+  Sqlite db(server.db_path());
+  for (const auto& id : created) {
+    ASSERT_EQ(db.count("SELECT count(*) FROM users WHERE id = ?", {id}), 1) << id;
+    ASSERT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'createUser' AND status = 'success' "
+                       "AND json_extract(output, '$.id') = ?", {id}), 1)
+        << "the run that created " << id << " was answered but not recorded";
+  }
+  // every user the database holds was created by a recorded run
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"),
+            db.count("SELECT count(*) FROM action_runs WHERE action_name = 'createUser' AND status = 'success'"));
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), db.count("SELECT count(*) FROM action_logs WHERE message = 'user created'"));
+}
+
+TEST(Lifecycle, ServeIsTheDefaultCommand) {
+  DemoServer server({.args = {}});
+  EXPECT_TRUE(server.healthy());
+}
+
+TEST(Lifecycle, ReadyzIs503UntilMigrationsAreApplied) {
+  DemoServer server({.env = {{"BUNBASE_MIGRATE_ON_START", "false"}}});
+  EXPECT_THAT(server.process().err(), HasSubstr("migrations pending"));
+  EXPECT_EQ(http(server.port(), "GET", "/healthz").status, 200);
+  Response not_ready = http(server.port(), "GET", "/readyz");
+  EXPECT_EQ(not_ready.status, 503) << not_ready;
+
+  // Another process migrates the same database: the server notices.
+  auto migrate = run_to_end(kSaasDemo, {"migrate"},
+                            {.cwd = server.dir().path(), .env = {{"DATABASE_URL", server.db_url()}}, .name = "migrate"});
+  ASSERT_EQ(migrate.code, 0) << migrate.err;
+  Response ready = http(server.port(), "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready;
+  EXPECT_EQ(http(server.port(), "POST", "/users", R"({"email":"m@example.com","name":"M"})").status, 201);
+}
+
+TEST(Lifecycle, AnInternalErrorIsAGeneric500AndTheCauseStaysInTheLog) {
+  // Without migrations the users table is missing: the handler's SQL fails.
+  DemoServer server({.env = {{"BUNBASE_MIGRATE_ON_START", "false"}}});
+  Response r = http(server.port(), "POST", "/users", R"({"email":"i@example.com","name":"I"})",
+                    {{"traceparent", kTraceparent}});
+  expect_problem(r, 500, "internal");
+  EXPECT_EQ(str(r.json().at("detail")), "internal error") << r;
+  EXPECT_THAT(r.body, Not(HasSubstr("no such table"))) << "SQL details leaked: " << r;
+  EXPECT_THAT(r.body, Not(HasSubstr("SQL"))) << r;
+  EXPECT_EQ(response_trace(r).trace_id, kTrace);
+  EXPECT_EQ(str(r.json().at("traceId")), kTrace);
+  // the cause is logged with the run's trace id
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (server.process().err().find("action failed") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string err = server.process().err();
+  EXPECT_THAT(err, HasSubstr("no such table: users"));
+  EXPECT_THAT(err, HasSubstr(std::string(kTrace)));
+  // the run history cannot be written (no tables): the server still serves and stops cleanly
+  EXPECT_EQ(http(server.port(), "GET", "/ping").status, 200);
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+}
+
+TEST(Lifecycle, APortInUseFailsClearly) {
+  DemoServer first;
+  TempDir dir;
+  auto second = run_to_end(kSaasDemo, {"serve"},
+                           {.cwd = dir.path(),
+                            .env = {{"PORT", std::to_string(first.port())}, {"DATABASE_URL", "sqlite://" + (dir / "b.db").string()}},
+                            .name = "second"});
+  EXPECT_NE(second.code, 0);
+  EXPECT_THAT(second.err, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(first.port())));
+  EXPECT_TRUE(first.healthy());
+}
+
+TEST(Lifecycle, StartupPrintsTheUrlsItServes) {
+  DemoServer server;
+  // stdout is written just after the "listening" log line
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while ((out = server.process().out()).find("/readyz") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const std::string base = "http://localhost:" + std::to_string(server.port());
+  EXPECT_THAT(out, HasSubstr(base + "/users"));
+  EXPECT_THAT(out, HasSubstr(base + "/healthz"));
+  EXPECT_THAT(out, HasSubstr(base + "/readyz"));
+}
+
+}  // namespace
+}  // namespace bbit

@@ -1,0 +1,152 @@
+// The real saas-demo server for a test: its own scratch directory and SQLite file, any free
+// port (PORT=0, read back from the "listening" log line), stopped by a signal or killed.
+//
+//   DemoServer server;                               // started and listening
+//   auto r = http(server.port(), "GET", "/healthz");
+//   EXPECT_EQ(server.stop(SIGTERM), 0);
+//   Sqlite db(server.db_path());
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/integration/support/http_client.hpp"
+#include "tests/integration/support/process.hpp"
+
+namespace bbit {
+
+// Set by CMake: $<TARGET_FILE:saas-demo>.
+inline const std::string kSaasDemo = BUNBASE_SAAS_DEMO_BIN;
+
+struct ServerOptions {
+  std::map<std::string, std::string> env;  // on top of PORT=0 and DATABASE_URL
+  std::vector<std::string> args = {"serve"};
+};
+
+class DemoServer {
+ public:
+  explicit DemoServer(ServerOptions o = {}) {
+    auto env = o.env;
+    env.try_emplace("PORT", "0");
+    env.try_emplace("DATABASE_URL", db_url());
+    process_ = std::make_unique<Process>(kSaasDemo, o.args, ProcessOptions{.cwd = dir_.path(), .env = env, .name = "server"});
+    port_ = wait_for_listening(std::chrono::seconds(15));
+  }
+  ~DemoServer() {
+    if (::testing::Test::HasFailure()) {
+      dir_.keep();
+      std::cerr << "[ server dir kept: " << dir_.path() << " ]\n" << tail(process_->err(), 4000) << "\n";
+    }
+    process_->kill_and_reap();
+  }
+
+  unsigned short port() const { return port_; }
+  const TempDir& dir() const { return dir_; }
+  std::string db_path() const { return (dir_ / "app.db").string(); }
+  std::string db_url() const { return "sqlite://" + db_path(); }
+  Process& process() { return *process_; }
+
+  // Sends the signal and waits for the exit code (-1 if it did not exit in time).
+  int stop(int sig = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    process_->signal(sig);
+    return process_->wait(timeout);
+  }
+
+  // GET /healthz on a fresh connection answers 200.
+  bool healthy() const {
+    try {
+      return http(port_, "GET", "/healthz").status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  static std::string tail(const std::string& s, std::size_t n) { return s.size() > n ? s.substr(s.size() - n) : s; }
+
+ private:
+  unsigned short wait_for_listening(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string err = process_->err();
+      std::size_t start = 0;
+      while (start < err.size()) {
+        auto eol = err.find('\n', start);
+        if (eol == std::string::npos) break;  // a line still being written
+        std::string_view line(err.data() + start, eol - start);
+        start = eol + 1;
+        boost::system::error_code ec;
+        auto v = boost::json::parse(line, ec);
+        if (ec || !v.is_object()) continue;
+        const auto& o = v.get_object();
+        if (!o.contains("msg") || o.at("msg") != "listening") continue;
+        std::string bind(o.at("meta").at("bind").as_string());
+        return static_cast<unsigned short>(std::stoi(bind.substr(bind.rfind(':') + 1)));
+      }
+      if (!process_->running())
+        throw std::runtime_error("saas-demo exited before listening\n" + process_->output_for_diagnostics());
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+    throw std::runtime_error("saas-demo did not log \"listening\" in time\n" + process_->output_for_diagnostics());
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Process> process_;
+  unsigned short port_ = 0;
+};
+
+// Reads (and, for the tests that tamper with it, writes) the SQLite file an app left behind.
+class Sqlite {
+ public:
+  using Row = std::map<std::string, std::optional<std::string>>;
+
+  explicit Sqlite(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+      throw std::runtime_error("cannot open " + path + ": " + sqlite3_errmsg(db_));
+    sqlite3_busy_timeout(db_, 5000);
+  }
+  ~Sqlite() { sqlite3_close(db_); }
+  Sqlite(const Sqlite&) = delete;
+  Sqlite& operator=(const Sqlite&) = delete;
+
+  std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {}) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+      throw std::runtime_error("prepare \"" + sql + "\": " + sqlite3_errmsg(db_));
+    for (std::size_t i = 0; i < params.size(); ++i)
+      sqlite3_bind_text(st, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
+    std::vector<Row> rows;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      Row row;
+      for (int c = 0; c < sqlite3_column_count(st); ++c) {
+        const char* name = sqlite3_column_name(st, c);
+        if (sqlite3_column_type(st, c) == SQLITE_NULL) row[name] = std::nullopt;
+        else row[name] = std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
+      }
+      rows.push_back(std::move(row));
+    }
+    std::string error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db_);
+    sqlite3_finalize(st);
+    if (!error.empty()) throw std::runtime_error("step \"" + sql + "\": " + error);
+    return rows;
+  }
+
+  std::int64_t count(const std::string& sql, const std::vector<std::string>& params = {}) {
+    auto rows = query(sql, params);
+    return rows.empty() || !rows[0].begin()->second ? 0 : std::stoll(*rows[0].begin()->second);
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace bbit
