@@ -9,7 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <time.h>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -31,6 +32,14 @@ namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
 namespace {
+// A cheap monotonic clock for idle deadlines (milliseconds; a few ms of resolution is plenty).
+std::int64_t coarse_now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+constexpr std::int64_t kNoDeadline = INT64_MAX;
+
 void append_number(std::string& s, std::size_t n) {
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, n);
@@ -45,39 +54,54 @@ struct Server::Acceptor {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Server& server, tcp::socket&& socket)
-      : server_(server),
-        stream_(std::move(socket)),
-        exchange_([this] { on_finish(); }) {
+  // The socket's executor is the io_context's own (not type-erased): cheaper on every operation.
+  using Socket = net::basic_stream_socket<tcp, net::io_context::executor_type>;
+
+  Session(Server& server, net::io_context& ctx, tcp::socket&& accepted)
+      : server_(server), stream_(ctx), exchange_([this] { on_finish(); }) {
     boost::system::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto protocol = accepted.local_endpoint(ec).protocol();
+    stream_.assign(protocol, accepted.release(ec), ec);
+    auto ep = stream_.remote_endpoint(ec);
     if (!ec) ip_ = ep.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    stream_.set_option(tcp::no_delay(true), ec);
   }
 
   void start() { read(); }
-  net::any_io_executor stream_executor() { return stream_.get_executor(); }
+  net::io_context::executor_type executor() { return stream_.get_executor(); }
 
-  // Called on shutdown from another thread: close if waiting for a request.
+  // From any thread (shutdown): close if waiting for a request.
   void close_if_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reading_) {
-        boost::system::error_code ec;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        self->stream_.socket().close(ec);
-      }
+      if (self->reading_) self->close();
+    });
+  }
+  // From any thread (the idle sweep): close if the connection's deadline has passed.
+  bool expired(std::int64_t now) const { return deadline_.load(std::memory_order_relaxed) < now; }
+  void close_if_expired() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->expired(coarse_now_ms())) self->close();
     });
   }
 
   ~Session() { server_.detach(this); }
 
  private:
+  void close() {
+    boost::system::error_code ec;
+    stream_.shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close(ec);
+  }
+  void arm_deadline() {
+    deadline_.store(coarse_now_ms() + server_.options_.idle_timeout.count() * 1000, std::memory_order_relaxed);
+  }
+
   void read() {
     if (server_.stopping()) return;  // the connection closes when the last reference goes
     parser_.emplace();
     parser_->body_limit(server_.options_.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_.options_.header_limit));
-    stream_.expires_after(server_.options_.idle_timeout);
+    arm_deadline();
     reading_ = true;
     // The header first: a client that sent "Expect: 100-continue" waits for our go-ahead
     // before it sends the body.
@@ -112,7 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec) {
     reading_ = false;
     if (ec == beast::http::error::end_of_stream || ec == net::error::eof ||
-        ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::bad_descriptor)
       return;
     if (ec) return refuse(ec);
@@ -120,7 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
     exchange_.reset(parser_->release(), ip_);
     parser_.reset();
     if (!keep_alive) exchange_.close = true;
-    stream_.expires_never();
+    deadline_.store(kNoDeadline, std::memory_order_relaxed);  // handlers take the time they need
     in_flight_ = shared_from_this();  // alive until the response is written, wherever it is made
     server_.handler_.handle(exchange_);
   }
@@ -200,12 +224,12 @@ class Session : public std::enable_shared_from_this<Session> {
     const bool send_body = !no_body && exchange_.message().method() != beast::http::verb::head;
     std::array<net::const_buffer, 2> buffers{net::buffer(head_),
                                              net::buffer(send_body ? std::string_view(exchange_.body_out) : std::string_view())};
-    stream_.expires_after(server_.options_.idle_timeout);
+    arm_deadline();
     net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return;
       if (self->exchange_.close) {
         boost::system::error_code ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        self->stream_.shutdown(tcp::socket::shutdown_send, ignored);
         return;
       }
       self->read();
@@ -213,7 +237,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   Server& server_;
-  beast::tcp_stream stream_;
+  Socket stream_;
+  std::atomic<std::int64_t> deadline_{kNoDeadline};
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
   Exchange exchange_;
@@ -229,6 +254,7 @@ Server::~Server() {
   stop(std::chrono::milliseconds(0));
   // Destroying the contexts destroys pending handlers and the sessions they hold, which
   // detach themselves: do it while the session registry still exists.
+  sweep_timer_.reset();
   acceptor_.reset();
   contexts_.clear();
 }
@@ -251,6 +277,8 @@ unsigned short Server::start() {
                              ": " + ec.message());
   unsigned short port = a.local_endpoint().port();
   accept();
+  sweep_timer_ = std::make_unique<net::steady_timer>(*contexts_[0]);
+  sweep();
   for (auto& ctx : contexts_) {
     threads_.emplace_back([c = ctx.get(), i = threads_.size()] {
       pthread_setname_np(pthread_self(), ("bb-io-" + std::to_string(i)).c_str());
@@ -263,14 +291,32 @@ unsigned short Server::start() {
 
 void Server::accept() {
   net::io_context& target = *contexts_[next_context_++ % contexts_.size()];
-  acceptor_->socket.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+  acceptor_->socket.async_accept(target, [this, &target](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_->socket.is_open()) return;
     if (!ec && !stopping()) {
-      auto s = std::make_shared<Session>(*this, std::move(socket));
+      auto s = std::make_shared<Session>(*this, target, std::move(socket));
       attach(s);
-      net::post(s->stream_executor(), [s] { s->start(); });
+      net::post(s->executor(), [s] { s->start(); });
     }
     accept();
+  });
+}
+
+// Once a second, close connections idle past their deadline (slow or silent clients).
+void Server::sweep() {
+  sweep_timer_->expires_after(std::chrono::seconds(1));
+  sweep_timer_->async_wait([this](beast::error_code ec) {
+    if (ec || stopping()) return;
+    const std::int64_t now = coarse_now_ms();
+    std::vector<std::shared_ptr<Session>> expired;
+    {
+      std::lock_guard lock(sessions_mutex_);
+      for (auto& [ptr, weak] : sessions_)
+        if (auto s = weak.lock(); s && s->expired(now)) expired.push_back(std::move(s));
+    }
+    for (auto& s : expired) s->close_if_expired();
+    expired.clear();  // outside the lock: a last reference detaches its session
+    sweep();
   });
 }
 

@@ -19,6 +19,8 @@
 
 #include "src/http/exchange.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 namespace boost::asio {
 class io_context;
 }
@@ -55,6 +57,7 @@ class Server {
   friend class Session;
   struct Acceptor;
   void accept();
+  void sweep();
   void attach(const std::shared_ptr<Session>& s);
   void detach(Session* s);
 
@@ -62,6 +65,7 @@ class Server {
   Handler& handler_;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::unique_ptr<Acceptor> acceptor_;
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
   std::vector<std::thread> threads_;
   std::size_t next_context_ = 0;
   std::atomic<bool> stopping_{false};
