@@ -186,6 +186,7 @@ Config load_config(const ConfigSources& sources) {
     }
   }
   if (auto v = getenv("BUNBASE_IO_THREADS")) c.http.io_threads = parse_int(env, "BUNBASE_IO_THREADS", *v, 0, 256);
+  if (auto v = getenv("BUNBASE_IDLE_TIMEOUT_S")) c.http.idle_timeout_s = parse_int(env, "BUNBASE_IDLE_TIMEOUT_S", *v, 1, 86400);
   if (auto v = getenv("BUNBASE_WORKERS")) c.http.workers = parse_int(env, "BUNBASE_WORKERS", *v, 0, 1024);
   if (auto v = getenv("BUNBASE_PERSISTENCE_ENABLED")) c.persistence.enabled = parse_bool(env, "BUNBASE_PERSISTENCE_ENABLED", *v);
   if (auto v = getenv("LOG_LEVEL")) {

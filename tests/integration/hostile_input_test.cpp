@@ -149,6 +149,19 @@ TEST_F(HostileInput, HalfARequestThenHangUpLeavesTheServerServing) {
   expect_still_serving();
 }
 
+TEST(IdleTimeout, SilentAndSlowClientsAreDisconnected) {
+  DemoServer server({.env = {{"BUNBASE_IDLE_TIMEOUT_S", "1"}}});
+  Connection silent(server.port());
+  Connection slow(server.port());
+  ASSERT_TRUE(slow.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // never finishes the header
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent.closed_by_peer(std::chrono::seconds(5)));
+  EXPECT_TRUE(slow.closed_by_peer(std::chrono::seconds(5)));
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(500));  // not before the timeout
+  EXPECT_TRUE(server.healthy());
+}
+
 TEST_F(HostileInput, BrokenFramingIs400) {
   for (std::string head : {"Content-Length: abc\r\n", "Content-Length: -5\r\n",
                            "Content-Length: 2\r\nContent-Length: 3\r\n",
