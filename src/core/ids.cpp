@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 
 namespace bb::ids {
 
@@ -101,6 +102,17 @@ bool parse_traceparent(std::string_view h, TraceParent& out) {
     return false;
   out = {trace, parent};
   return true;
+}
+
+void continue_trace(std::string_view traceparent, char (&trace)[33], char (&span)[17]) {
+  TraceParent incoming;
+  if (parse_traceparent(traceparent, incoming)) {
+    std::memcpy(trace, incoming.trace_id.data(), 32);
+    trace[32] = '\0';
+  } else {
+    new_trace_id(trace);
+  }
+  new_span_id(span);
 }
 
 }  // namespace bb::ids

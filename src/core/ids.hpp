@@ -21,4 +21,8 @@ struct TraceParent {
 // Parses "00-<trace-id>-<parent-id>-<flags>"; false when malformed or all-zero.
 bool parse_traceparent(std::string_view header, TraceParent& out);
 
+// The trace of a new span: the caller's trace id when `traceparent` is valid, a new one
+// otherwise, and always a new span id.
+void continue_trace(std::string_view traceparent, char (&trace)[33], char (&span)[17]);
+
 }  // namespace bb::ids

@@ -162,22 +162,15 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     char trace[33], span[17];
     std::string instance;
-    ids::TraceParent incoming;
-    bool traced = false;
+    std::string_view traceparent;
     if (parser_) {  // what was read of the header (a body over the limit is refused at the header)
       const auto& req = parser_->get();
       auto tp = req["traceparent"];
-      traced = ids::parse_traceparent(std::string_view(tp.data(), tp.size()), incoming);
+      traceparent = std::string_view(tp.data(), tp.size());
       auto target = req.target();
       instance.assign(target.data(), std::min<std::size_t>(target.find('?'), target.size()));
     }
-    if (traced) {
-      std::memcpy(trace, incoming.trace_id.data(), 32);
-      trace[32] = '\0';
-    } else {
-      ids::new_trace_id(trace);
-    }
-    ids::new_span_id(span);
+    ids::continue_trace(traceparent, trace, span);
     exchange_.reset({}, ip_);
     exchange_.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
     exchange_.status = status;

@@ -125,20 +125,12 @@ ApiAdapter::ApiAdapter(const Registry& registry, Executor& executor, boost::asio
 }
 
 void ApiAdapter::handle(http::Exchange& ex) {
-  ids::TraceParent incoming;
-  bool has_trace = false;
-  if (auto tp = ex.header("traceparent")) has_trace = ids::parse_traceparent(*tp, incoming);
+  const std::string_view traceparent = ex.header("traceparent").value_or(std::string_view());
 
   // Errors before the executor runs still carry a trace id (the caller's, or a new one).
   auto fail = [&](const Error& e, int status = 0) {
     char trace[33], span[17];
-    if (has_trace) {
-      std::memcpy(trace, incoming.trace_id.data(), 32);
-      trace[32] = '\0';
-    } else {
-      ids::new_trace_id(trace);
-    }
-    ids::new_span_id(span);
+    ids::continue_trace(traceparent, trace, span);
     ex.status = status ? status : http_status(e.kind());
     ex.content_type = "application/problem+json";
     ex.body_out = problem_json(e, ex.path(), std::string_view(trace, 32), ex.status);
@@ -190,7 +182,7 @@ void ApiAdapter::handle(http::Exchange& ex) {
   inv.trigger_type = "api";
   inv.request = &ex;
   inv.response = &ex.response;
-  if (has_trace) inv.trace_id = incoming.trace_id;
+  if (ids::TraceParent incoming; ids::parse_traceparent(traceparent, incoming)) inv.trace_id = incoming.trace_id;
 
   const bool takes_body = method == "POST" || method == "PUT" || method == "PATCH";
   json::value body;

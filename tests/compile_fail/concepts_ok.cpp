@@ -1,20 +1,8 @@
 // bb::HandlerFor<F, In, Out> checked at compile time: which handler shapes an action accepts.
 // Compiled in the normal build; a wrong answer is a build error.
-#include "bunbase/core/action.hpp"
+#include "types.hpp"
 
 namespace compile_fail {
-struct In {
-  std::string name;
-};
-BOOST_DESCRIBE_STRUCT(In, (), (name))
-struct Out {
-  std::string id;
-};
-BOOST_DESCRIBE_STRUCT(Out, (), (id))
-struct Other {
-  int x = 0;
-};
-BOOST_DESCRIBE_STRUCT(Other, (), (x))
 
 template <class F>
 constexpr bool kHandles = bb::HandlerFor<F, In, Out>;

@@ -1,17 +1,9 @@
 // The positive control: the same shapes as the expected-to-fail files, written correctly.
 // It is part of the normal build, so a broken harness (include paths, flags) shows up here and
 // not as a compile-fail test passing for the wrong reason.
-#include "bunbase/core/action.hpp"
+#include "types.hpp"
 
 namespace compile_fail {
-struct In {
-  std::string name;
-};
-BOOST_DESCRIBE_STRUCT(In, (), (name))
-struct Out {
-  std::string id;
-};
-BOOST_DESCRIBE_STRUCT(Out, (), (id))
 
 Out free_handler(const In& in, bb::Context&) { return Out{.id = in.name}; }
 

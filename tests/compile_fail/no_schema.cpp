@@ -1,16 +1,12 @@
 // Must NOT compile: the input type is a plain struct without BOOST_DESCRIBE_STRUCT, so bunbase
 // cannot derive a schema (validation, decoding, JSON Schema) from it.
 // Expected: "this type has no schema".
-#include "bunbase/core/action.hpp"
+#include "types.hpp"
 
 namespace compile_fail {
 struct Plain {  // not described
   std::string name;
 };
-struct Out {
-  std::string id;
-};
-BOOST_DESCRIBE_STRUCT(Out, (), (id))
 
 bb::Action no_schema() {
   return bb::action<Plain, Out>({.name = "noSchema"},

@@ -1,12 +1,8 @@
 // Must NOT compile: the output type is a plain struct without BOOST_DESCRIBE_STRUCT.
 // Expected: "this type has no schema".
-#include "bunbase/core/action.hpp"
+#include "types.hpp"
 
 namespace compile_fail {
-struct In {
-  std::string name;
-};
-BOOST_DESCRIBE_STRUCT(In, (), (name))
 struct Plain {  // not described
   std::string id;
 };
