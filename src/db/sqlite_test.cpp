@@ -85,6 +85,25 @@ TEST_F(SqliteTest, InsertUpdateRemoveHelpers) {
   EXPECT_THROW(db->insert("items; DROP TABLE items", {{"name", "x"}}), bb::db::DbError);
 }
 
+TEST_F(SqliteTest, BatchesBindBorrowedCellsRowByRow) {
+  using bb::db::Cell;
+  std::vector<std::string> names = {"a", "b", "c"};
+  std::vector<Cell> cells;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    cells.insert(cells.end(), {Cell::of(names[i]), i == 1 ? Cell::null_value() : Cell::of(1.5 * i),
+                               Cell::of(std::int64_t(i % 2))});
+  // $3 before $1: cells bind by parameter number, not by position in the SQL.
+  EXPECT_EQ(db->exec_batch("INSERT INTO items (active, name, price) VALUES ($3, $1, $2)", 3, cells), 3);
+  auto rows = db->query("SELECT name, price, active FROM items ORDER BY name");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2].at("price").as_double(), 3.0);
+  EXPECT_TRUE(rows[1].at("price").is_null());
+  EXPECT_EQ(rows[1].at("active").as_int64(), 1);
+  EXPECT_THROW(db->exec_batch("INSERT INTO items (name) VALUES ($1)", 2, std::span(cells).first(3)), bb::db::DbError);
+  EXPECT_THROW(db->exec_batch("INSERT INTO items (name, price) VALUES ($1, $2)", 1, std::span(cells).first(2)),
+               bb::db::DbError);
+}
+
 TEST_F(SqliteTest, UniqueViolationHasItsKind) {
   db->insert("items", {{"name", "a"}});
   try {

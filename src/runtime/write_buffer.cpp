@@ -79,78 +79,33 @@ void WriteBuffer::flush() {
   write(runs, logs);
 }
 
-namespace {
-
-// "INSERT INTO t (cols) VALUES ($1, ..., $n), (...)": one statement per chunk of rows, so a
-// flush costs a few statement executions instead of one per record.
-std::string multi_row_insert(std::string_view head, int columns, std::size_t rows) {
-  std::string sql(head);
-  int n = 0;
-  for (std::size_t r = 0; r < rows; ++r) {
-    sql += r ? ", (" : " (";
-    for (int c = 0; c < columns; ++c) sql += (c ? ", $" : "$") + std::to_string(++n);
-    sql += ')';
-  }
-  return sql;
-}
-
-constexpr std::size_t kRowsPerStatement = 64;
-
-db::Value text_or_null(std::string& s) { return s.empty() ? db::Value(nullptr) : db::Value(std::move(s)); }
-
-}  // namespace
-
 void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& logs) {
-  static constexpr std::string_view kRunsHead =
+  static constexpr std::string_view kInsertRun =
       "INSERT INTO action_runs (id, action_name, module_name, trace_id, parent_run_id, trigger_type, "
-      "status, input, output, error, duration_ms, started_at) VALUES";
-  static constexpr std::string_view kLogsHead =
-      "INSERT INTO action_logs (run_id, level, message, meta, created_at) VALUES";
-  std::vector<db::Value> params;
+      "status, input, output, error, duration_ms, started_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+  static constexpr std::string_view kInsertLog =
+      "INSERT INTO action_logs (run_id, level, message, meta, created_at) VALUES ($1, $2, $3, $4, $5)";
+  using db::Cell;
+  // The cells borrow the records' strings: nothing is copied before SQLite reads it.
+  std::vector<Cell> cells;
   try {
     db_.transaction([&](db::Database& tx) {
-      static const std::string kRunsChunk = multi_row_insert(kRunsHead, 12, kRowsPerStatement);
-      static const std::string kRunsOne = multi_row_insert(kRunsHead, 12, 1);
-      static const std::string kLogsChunk = multi_row_insert(kLogsHead, 5, kRowsPerStatement);
-      static const std::string kLogsOne = multi_row_insert(kLogsHead, 5, 1);
-      // Full chunks share one prepared statement; the remainder goes a row at a time, so
-      // only two statements per table are ever prepared.
-      for (std::size_t start = 0; start < runs.size();) {
-        std::size_t n = runs.size() - start >= kRowsPerStatement ? kRowsPerStatement : 1;
-        params.clear();
-        params.reserve(n * 12);
-        for (std::size_t i = start; i < start + n; ++i) {
-          RunRecord& r = runs[i];
-          params.emplace_back(std::move(r.id));
-          params.emplace_back(std::move(r.action));
-          params.push_back(text_or_null(r.module));
-          params.emplace_back(std::move(r.trace_id));
-          params.push_back(text_or_null(r.parent_run_id));
-          params.emplace_back(std::move(r.trigger_type));
-          params.emplace_back(std::move(r.status));
-          params.push_back(text_or_null(r.input));
-          params.push_back(text_or_null(r.output));
-          params.push_back(text_or_null(r.error));
-          params.emplace_back(r.duration_ms);
-          params.emplace_back(std::move(r.started_at));
-        }
-        tx.exec(n == 1 ? kRunsOne : kRunsChunk, db::Params(params));
-        start += n;
+      cells.reserve(runs.size() * 12);
+      for (const RunRecord& r : runs) {
+        cells.insert(cells.end(), {Cell::of(r.id), Cell::of(r.action), Cell::text_or_null(r.module),
+                                   Cell::of(r.trace_id), Cell::text_or_null(r.parent_run_id),
+                                   Cell::of(r.trigger_type), Cell::of(r.status), Cell::text_or_null(r.input),
+                                   Cell::text_or_null(r.output), Cell::text_or_null(r.error),
+                                   Cell::of(r.duration_ms), Cell::of(r.started_at)});
       }
-      for (std::size_t start = 0; start < logs.size();) {
-        std::size_t n = logs.size() - start >= kRowsPerStatement ? kRowsPerStatement : 1;
-        params.clear();
-        for (std::size_t i = start; i < start + n; ++i) {
-          LogRecord& l = logs[i];
-          params.push_back(text_or_null(l.run_id));
-          params.emplace_back(std::move(l.level));
-          params.emplace_back(std::move(l.message));
-          params.push_back(text_or_null(l.meta));
-          params.emplace_back(std::move(l.created_at));
-        }
-        tx.exec(n == 1 ? kLogsOne : kLogsChunk, db::Params(params));
-        start += n;
+      if (!cells.empty()) tx.exec_batch(kInsertRun, 12, cells);
+      cells.clear();
+      for (const LogRecord& l : logs) {
+        cells.insert(cells.end(), {Cell::text_or_null(l.run_id), Cell::of(l.level), Cell::of(l.message),
+                                   Cell::text_or_null(l.meta), Cell::of(l.created_at)});
       }
+      if (!cells.empty()) tx.exec_batch(kInsertLog, 5, cells);
     });
     std::lock_guard lock(mutex_);
     stats_.written += runs.size() + logs.size();

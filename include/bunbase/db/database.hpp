@@ -60,6 +60,21 @@ class DbError : public std::runtime_error {
   Kind kind_;
 };
 
+// A cell of a batch of rows: borrowed text (not copied), an integer, a real or NULL.
+struct Cell {
+  enum class Kind { null, integer, real, text };
+  Kind kind = Kind::null;
+  std::int64_t integer = 0;
+  double real = 0;
+  std::string_view text;
+
+  static Cell null_value() { return {}; }
+  static Cell of(std::int64_t v) { return {.kind = Kind::integer, .integer = v}; }
+  static Cell of(double v) { return {.kind = Kind::real, .real = v}; }
+  static Cell of(std::string_view v) { return {.kind = Kind::text, .text = v}; }
+  static Cell text_or_null(std::string_view v) { return v.empty() ? Cell{} : of(v); }
+};
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -70,6 +85,9 @@ class Database {
   // Runs fn in a transaction (a savepoint when nested); commits when fn returns, rolls back
   // and rethrows when it throws. Other calls on this object from the same thread join it.
   virtual void transaction(const std::function<void(Database&)>& fn) = 0;
+  // Runs `sql` (one statement with $1..$columns) once per row of `cells` (row-major), binding
+  // text without copying it. For bulk writes such as the run history; returns rows changed.
+  virtual std::int64_t exec_batch(std::string_view sql, std::size_t columns, std::span<const Cell> cells) = 0;
   // Several statements separated by ';', no parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
   virtual std::string_view dialect() const = 0;  // "sqlite" | "postgres"

@@ -170,6 +170,44 @@ std::int64_t Connection::exec(sqlite3_stmt* stmt, Params params) {
   return sqlite3_changes64(db_);
 }
 
+std::int64_t Connection::exec_batch(sqlite3_stmt* stmt, std::size_t columns, std::span<const Cell> cells) {
+  if (columns == 0 || cells.size() % columns != 0)
+    throw DbError(DbError::Kind::other, "exec_batch: the cells do not fill whole rows");
+  const Statement& st = *by_handle_.at(stmt);
+  for (int n : st.param_numbers)
+    if (static_cast<std::size_t>(n) > columns)
+      throw DbError(DbError::Kind::other, "exec_batch: statement uses $" + std::to_string(n) + " but rows have " +
+                                              std::to_string(columns) + " cells");
+  std::int64_t changed = 0;
+  for (std::size_t row = 0; row < cells.size(); row += columns) {
+    sqlite3_reset(stmt);
+    for (std::size_t i = 0; i < st.param_numbers.size(); ++i) {
+      const Cell& c = cells[row + st.param_numbers[i] - 1];
+      const int idx = static_cast<int>(i + 1);
+      int rc = SQLITE_OK;
+      switch (c.kind) {
+        case Cell::Kind::null: rc = sqlite3_bind_null(stmt, idx); break;
+        case Cell::Kind::integer: rc = sqlite3_bind_int64(stmt, idx, c.integer); break;
+        case Cell::Kind::real: rc = sqlite3_bind_double(stmt, idx, c.real); break;
+        case Cell::Kind::text:
+          rc = sqlite3_bind_text(stmt, idx, c.text.data(), static_cast<int>(c.text.size()), SQLITE_STATIC);
+          break;
+      }
+      if (rc != SQLITE_OK) fail(rc, "bind");
+    }
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) {
+      sqlite3_reset(stmt);
+      fail(rc, "statement failed");
+    }
+    changed += sqlite3_changes64(db_);
+  }
+  sqlite3_reset(stmt);
+  return changed;
+}
+
 void Connection::exec_script(std::string_view sql) {
   std::string text(sql);
   char* err = nullptr;

@@ -24,6 +24,7 @@ class Connection {
   sqlite3_stmt* prepare(std::string_view sql);
   Rows query(sqlite3_stmt* stmt, Params params);
   std::int64_t exec(sqlite3_stmt* stmt, Params params);
+  std::int64_t exec_batch(sqlite3_stmt* stmt, std::size_t columns, std::span<const Cell> cells);
   void exec_script(std::string_view sql);
   sqlite3* handle() const { return db_; }
 

@@ -77,6 +77,11 @@ std::int64_t SqliteDatabase::exec(std::string_view sql, Params params) {
   return writer_->exec(writer_->prepare(sql), params);
 }
 
+std::int64_t SqliteDatabase::exec_batch(std::string_view sql, std::size_t columns, std::span<const Cell> cells) {
+  WriterLock w(*this);
+  return writer_->exec_batch(writer_->prepare(sql), columns, cells);
+}
+
 void SqliteDatabase::exec_script(std::string_view sql) {
   WriterLock w(*this);
   writer_->exec_script(sql);

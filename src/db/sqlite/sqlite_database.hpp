@@ -26,6 +26,7 @@ class SqliteDatabase final : public Database {
   Rows query(std::string_view sql, Params params) override;
   std::int64_t exec(std::string_view sql, Params params) override;
   void transaction(const std::function<void(Database&)>& fn) override;
+  std::int64_t exec_batch(std::string_view sql, std::size_t columns, std::span<const Cell> cells) override;
   void exec_script(std::string_view sql) override;
   std::string_view dialect() const override { return "sqlite"; }
   bool ping() override;
