@@ -121,7 +121,7 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     rec.parent_run_id = inv.parent_run_id;
     rec.trigger_type = inv.trigger_type;
     rec.status = result.error ? "error" : "success";
-    rec.input = boost::json::serialize(inv.input);
+    rec.input = inv.input_text.empty() ? boost::json::serialize(inv.input) : std::string(inv.input_text);
     if (result.error) rec.error = boost::json::serialize(error_record(*result.error, cause));
     else rec.output = boost::json::serialize(result.output);
     rec.duration_ms = result.duration_ms;

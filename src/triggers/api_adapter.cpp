@@ -215,8 +215,12 @@ void ApiAdapter::handle(http::Exchange& ex) {
       return fail(Error(ErrorCode::invalid_argument, "the request could not be mapped to the action's input"));
     }
   } else {
-    if (takes_body) inv.input = body.is_null() ? json::value(json::object()) : std::move(body);
-    else inv.input = std::move(typed_query);
+    if (takes_body) {
+      if (params.empty() && !body.is_null()) inv.input_text = ex.body();  // recorded verbatim
+      inv.input = body.is_null() ? json::value(json::object()) : std::move(body);
+    } else {
+      inv.input = std::move(typed_query);
+    }
     if (!params.empty() && inv.input.is_object())
       for (auto& kv : params) inv.input.get_object()[kv.key()] = std::move(kv.value());
   }

@@ -23,6 +23,8 @@ class WriteBuffer;
 struct Invocation {
   const RegisteredAction* action = nullptr;
   boost::json::value input;  // before validation
+  // The input's JSON text when the caller has it (an HTTP body): recorded as is, not re-serialised.
+  std::string_view input_text;
   std::string_view trigger_type = "api";
   std::string_view trigger_detail;
   Auth auth;
