@@ -1,29 +1,10 @@
-// The demo's createUser types, validated both ways, with no database work: what is measured
-// is the framework (HTTP, routing, validation, encoding, run recording).
-#include <bunbase/bunbase.hpp>
-
-namespace {
-enum class Role { user, admin };
-BOOST_DESCRIBE_ENUM(Role, user, admin)
-
-struct CreateUserInput {
-  bb::Email email;
-  bb::String<bb::MinLength<1>, bb::MaxLength<200>> name;
-  std::optional<Role> role;
-};
-BOOST_DESCRIBE_STRUCT(CreateUserInput, (), (email, name, role))
-
-struct CreateUserOutput {
-  std::string id;
-  std::string email;
-};
-BOOST_DESCRIBE_STRUCT(CreateUserOutput, (), (id, email))
-}  // namespace
+// POST /users, run inline on the network thread (a CPU-only handler).
+#include "create_user.hpp"
 
 BUNBASE_ACTION(create_user) {
-  return bb::action<CreateUserInput, CreateUserOutput>(
+  return bb::action<bench::CreateUserInput, bench::CreateUserOutput>(
       {.name = "createUser",
        .triggers = {bb::triggers::api("POST", "/users", {.status = 201})},
        .run_inline = true},
-      [](const CreateUserInput& in, bb::Context&) { return CreateUserOutput{bb::new_id(), in.email}; });
+      bench::create);
 }
