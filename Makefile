@@ -17,7 +17,8 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # Builds, migrates and serves examples/saas-demo on SQLite at http://localhost:3000.
-run: build
+run: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target saas-demo
 	cd examples/saas-demo && ../../$(BUILD)/bin/saas-demo migrate && exec ../../$(BUILD)/bin/saas-demo serve
 
 test: build
