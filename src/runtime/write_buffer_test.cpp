@@ -101,11 +101,16 @@ TEST_F(WriteBufferTest, ConcurrentProducersLoseNothing) {
 }
 
 TEST_F(WriteBufferTest, AFailedFlushIsCountedAndTheBufferKeepsWorking) {
-  bb::WriteBuffer buf(*db, {.flush_interval = 1h, .max_batch = 100000, .capacity = 1000});
+  std::string reported;
+  bb::WriteBuffer buf(*db, {.flush_interval = 1h, .max_batch = 100000, .capacity = 1000,
+                            .on_error = [&](std::string_view m) { reported = m; }});
   buf.push(run(1));
   buf.push(run(1));  // same primary key: the whole batch's transaction fails
   buf.flush();
   EXPECT_EQ(buf.stats().failed_flushes, 1u);
+  EXPECT_EQ(buf.stats().dropped, 2u);
+  EXPECT_NE(reported.find("could not write 2 run records"), std::string::npos) << reported;
+  EXPECT_NE(reported.find("UNIQUE"), std::string::npos) << reported;
   EXPECT_EQ(count("action_runs"), 0);
   buf.push(run(2));
   buf.flush();
