@@ -185,6 +185,28 @@ TEST(Lifecycle, SigtermUnderLoadExitsZeroAndKeepsEveryAnsweredRun) {
   EXPECT_EQ(db.count("SELECT count(*) FROM users"), db.count("SELECT count(*) FROM action_logs WHERE message = 'user created'"));
 }
 
+TEST(Lifecycle, SigtermLetsAnInFlightRequestFinish) {
+  DemoServer server({.binary = kSlowApp});
+  const auto port = server.port();
+  Connection busy(port);
+  ASSERT_TRUE(busy.send_raw(Connection::build_request("POST", "/slow", R"({"ms":1200})")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the handler is sleeping now
+  const auto start = std::chrono::steady_clock::now();
+  server.process().signal(SIGTERM);
+  auto r = busy.read_response();
+  ASSERT_TRUE(r) << "the in-flight request was cut off";
+  EXPECT_EQ(r->status, 200) << *r;
+  EXPECT_EQ(r->body, R"({"slept":1200})");
+  EXPECT_TRUE(r->closes()) << "the last response before stopping says Connection: close";
+  EXPECT_EQ(server.process().wait(std::chrono::seconds(10)), 0) << server.process().err();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500))
+      << "exited before the handler finished";
+  EXPECT_TRUE(port_closed(port));
+  Sqlite db(server.db_path());
+  EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'slow' AND status = 'success'"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM action_logs WHERE message = 'woke up'"), 1);
+}
+
 TEST(Lifecycle, ServeIsTheDefaultCommand) {
   DemoServer server({.args = {}});
   EXPECT_TRUE(server.healthy());

@@ -26,10 +26,13 @@ namespace bbit {
 
 // Set by CMake: $<TARGET_FILE:saas-demo>.
 inline const std::string kSaasDemo = BUNBASE_SAAS_DEMO_BIN;
+// Set by CMake: $<TARGET_FILE:slow-app> (tests/apps/slow-app: POST /slow {"ms": N}).
+inline const std::string kSlowApp = BUNBASE_SLOW_APP_BIN;
 
 struct ServerOptions {
   std::map<std::string, std::string> env;  // on top of PORT=0 and DATABASE_URL
   std::vector<std::string> args = {"serve"};
+  std::string binary = kSaasDemo;
 };
 
 class DemoServer {
@@ -38,7 +41,7 @@ class DemoServer {
     auto env = o.env;
     env.try_emplace("PORT", "0");
     env.try_emplace("DATABASE_URL", db_url());
-    process_ = std::make_unique<Process>(kSaasDemo, o.args, ProcessOptions{.cwd = dir_.path(), .env = env, .name = "server"});
+    process_ = std::make_unique<Process>(o.binary, o.args, ProcessOptions{.cwd = dir_.path(), .env = env, .name = "server"});
     port_ = wait_for_listening(std::chrono::seconds(15));
   }
   ~DemoServer() {
