@@ -1,12 +1,12 @@
 #include "src/app/serve.hpp"
 
-#include <boost/asio/thread_pool.hpp>
 #include <sched.h>
 #include <signal.h>
 
 #include <algorithm>
 #include <thread>
 
+#include "bunbase/runtime/worker_pool.hpp"
 #include "src/http/server.hpp"
 #include "src/triggers/api_adapter.hpp"
 
@@ -42,7 +42,7 @@ int serve(App& app) {
   const int cpus = usable_cpus();
   const int io_threads = c.http.io_threads > 0 ? c.http.io_threads : cpus;
   const int workers = c.http.workers > 0 ? c.http.workers : std::max(4, 2 * cpus);
-  boost::asio::thread_pool pool(static_cast<std::size_t>(workers));
+  WorkerPool pool(static_cast<std::size_t>(workers));
   triggers::ApiAdapter adapter(app.registry(), app.executor(), pool, [&app] { return app.ready(); });
   http::Server server({.host = c.host,
                        .port = static_cast<unsigned short>(c.port),
@@ -71,7 +71,7 @@ int serve(App& app) {
   app.log().system(LogLevel::info, "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
 
   server.stop(std::chrono::milliseconds(c.http.shutdown_timeout_ms));
-  pool.join();
+  pool.stop();
   app.shutdown();
   if (auto* b = app.write_buffer()) {
     auto s = b->stats();

@@ -118,7 +118,7 @@ std::string problem_json(const Error& e, std::string_view instance, std::string_
   return out;
 }
 
-ApiAdapter::ApiAdapter(const Registry& registry, Executor& executor, boost::asio::thread_pool& workers,
+ApiAdapter::ApiAdapter(const Registry& registry, Executor& executor, WorkerPool& workers,
                        std::function<bool()> ready)
     : registry_(registry), executor_(executor), workers_(workers), ready_(std::move(ready)) {
   for (const auto& r : registry_.routes()) router_.add(r);
@@ -228,9 +228,9 @@ void ApiAdapter::handle(http::Exchange& ex) {
   if (route.action->action->options.run_inline) {
     run(ex, route, std::move(inv));
   } else {
-    boost::asio::post(workers_, [this, &ex, &route, inv = std::move(inv)]() mutable {
-      run(ex, route, std::move(inv));
-    });
+    // std::function needs a copyable callable: the invocation travels in a shared_ptr.
+    auto moved = std::make_shared<Invocation>(std::move(inv));
+    workers_.post([this, &ex, &route, moved] { run(ex, route, std::move(*moved)); });
   }
 }
 

@@ -3,12 +3,12 @@
 // answers /healthz and /readyz.
 #pragma once
 
-#include <boost/asio/thread_pool.hpp>
 
 #include <functional>
 
 #include "bunbase/core/registry.hpp"
 #include "bunbase/runtime/executor.hpp"
+#include "bunbase/runtime/worker_pool.hpp"
 #include "src/http/exchange.hpp"
 #include "src/triggers/router.hpp"
 
@@ -17,7 +17,7 @@ namespace bb::triggers {
 class ApiAdapter final : public http::Handler {
  public:
   // `ready` answers /readyz (database reachable, migrations applied).
-  ApiAdapter(const Registry& registry, Executor& executor, boost::asio::thread_pool& workers,
+  ApiAdapter(const Registry& registry, Executor& executor, WorkerPool& workers,
              std::function<bool()> ready);
 
   void handle(http::Exchange& ex) override;
@@ -27,7 +27,7 @@ class ApiAdapter final : public http::Handler {
 
   const Registry& registry_;
   Executor& executor_;
-  boost::asio::thread_pool& workers_;
+  WorkerPool& workers_;
   std::function<bool()> ready_;
   Router router_;
 };
