@@ -209,8 +209,11 @@ class Session : public std::enable_shared_from_this<Session> {
       append_number(head_, exchange_.body_out.size());
       head_.append("\r\n");
     }
-    for (const auto& [name, value] : exchange_.response.headers)
+    for (const auto& [name, value] : exchange_.response.headers) {
+      // Response::headers is a public vector: a line break must never split the response.
+      if (name.find_first_of("\r\n") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) continue;
       head_.append(name).append(": ").append(value).append("\r\n");
+    }
     if (exchange_.traceparent[0]) head_.append("traceparent: ").append(exchange_.traceparent, 55).append("\r\n");
     if (exchange_.close) head_.append("Connection: close\r\n");
     head_.append("\r\n");
