@@ -120,8 +120,8 @@ std::string problem_json(const Error& e, std::string_view instance, std::string_
 
 ApiAdapter::ApiAdapter(const Registry& registry, Executor& executor, WorkerPool& workers,
                        std::function<bool()> ready)
-    : registry_(registry), executor_(executor), workers_(workers), ready_(std::move(ready)) {
-  for (const auto& r : registry_.routes()) router_.add(r);
+    : executor_(executor), workers_(workers), ready_(std::move(ready)) {
+  for (const auto& r : registry.routes()) router_.add(r);
 }
 
 void ApiAdapter::handle(http::Exchange& ex) {

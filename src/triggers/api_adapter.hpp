@@ -25,7 +25,6 @@ class ApiAdapter final : public http::Handler {
  private:
   void run(http::Exchange& ex, const Route& route, Invocation inv);
 
-  const Registry& registry_;
   Executor& executor_;
   WorkerPool& workers_;
   std::function<bool()> ready_;
