@@ -52,9 +52,9 @@ void Connection::fail(int rc, std::string_view what) const {
                 std::string(what) + ": " + sqlite3_errmsg(db_));
 }
 
-sqlite3_stmt* Connection::prepare(std::string_view sql) {
+const Connection::Statement& Connection::prepare(std::string_view sql) {
   auto it = statements_.find(sql);
-  if (it != statements_.end()) return it->second.stmt;
+  if (it != statements_.end()) return it->second;
   sqlite3_stmt* stmt = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -65,8 +65,7 @@ sqlite3_stmt* Connection::prepare(std::string_view sql) {
     sqlite3_finalize(stmt);
     throw DbError(DbError::Kind::other, "one statement per call (use exec_script for several)");
   }
-  // $N binds params[N-1]; SQLite numbers named parameters by first appearance, so read each
-  // name once here instead of on every execution.
+  // Read each slot's $N once here instead of on every execution.
   Statement entry{stmt, {}};
   int count = sqlite3_bind_parameter_count(stmt);
   for (int i = 1; i <= count; ++i) {
@@ -83,51 +82,73 @@ sqlite3_stmt* Connection::prepare(std::string_view sql) {
   if (statements_.size() >= kMaxCachedStatements) {
     for (auto& [s, st] : statements_) sqlite3_finalize(st.stmt);
     statements_.clear();
-    by_handle_.clear();
   }
-  auto [pos, inserted] = statements_.emplace(std::string(sql), std::move(entry));
-  by_handle_[stmt] = &pos->second;
-  return stmt;
+  return statements_.emplace(std::string(sql), std::move(entry)).first->second;
 }
 
-void Connection::bind(sqlite3_stmt* stmt, Params params) {
-  sqlite3_reset(stmt);
-  sqlite3_clear_bindings(stmt);
-  const Statement& st = *by_handle_.at(stmt);
+// Text is bound without a copy: every caller keeps it alive until the statement is reset.
+void Connection::bind_cell(sqlite3_stmt* stmt, int slot, const Cell& c) {
+  int rc = SQLITE_OK;
+  switch (c.kind) {
+    case Cell::Kind::null: rc = sqlite3_bind_null(stmt, slot); break;
+    case Cell::Kind::integer: rc = sqlite3_bind_int64(stmt, slot, c.integer); break;
+    case Cell::Kind::real: rc = sqlite3_bind_double(stmt, slot, c.real); break;
+    case Cell::Kind::text:
+      rc = sqlite3_bind_text(stmt, slot, c.text.data(), static_cast<int>(c.text.size()), SQLITE_STATIC);
+      break;
+  }
+  if (rc != SQLITE_OK) fail(rc, "bind");
+}
+
+void Connection::bind(const Statement& st, Params params) {
+  sqlite3_reset(st.stmt);
+  sqlite3_clear_bindings(st.stmt);
   for (std::size_t i = 0; i < st.param_numbers.size(); ++i) {
     int n = st.param_numbers[i];
     if (static_cast<std::size_t>(n) > params.size())
       throw DbError(DbError::Kind::other, "statement uses $" + std::to_string(n) + " but " +
                                               std::to_string(params.size()) + " parameters were given");
     const Value& v = params[n - 1];
-    const int idx = static_cast<int>(i + 1);
-    int rc = SQLITE_OK;
+    const int slot = static_cast<int>(i + 1);
     switch (v.kind()) {
-      case boost::json::kind::null: rc = sqlite3_bind_null(stmt, idx); break;
-      case boost::json::kind::bool_: rc = sqlite3_bind_int(stmt, idx, v.get_bool() ? 1 : 0); break;
-      case boost::json::kind::int64: rc = sqlite3_bind_int64(stmt, idx, v.get_int64()); break;
+      case boost::json::kind::null: bind_cell(st.stmt, slot, Cell::null_value()); break;
+      case boost::json::kind::bool_: bind_cell(st.stmt, slot, Cell::of(std::int64_t{v.get_bool()})); break;
+      case boost::json::kind::int64: bind_cell(st.stmt, slot, Cell::of(v.get_int64())); break;
       case boost::json::kind::uint64:
-        rc = sqlite3_bind_int64(stmt, idx, static_cast<sqlite3_int64>(v.get_uint64()));
+        bind_cell(st.stmt, slot, Cell::of(static_cast<std::int64_t>(v.get_uint64())));
         break;
-      case boost::json::kind::double_: rc = sqlite3_bind_double(stmt, idx, v.get_double()); break;
+      case boost::json::kind::double_: bind_cell(st.stmt, slot, Cell::of(v.get_double())); break;
       case boost::json::kind::string:
-        // The parameters outlive the statement's execution (it is reset before we return).
-        rc = sqlite3_bind_text(stmt, idx, v.get_string().data(), static_cast<int>(v.get_string().size()),
-                               SQLITE_STATIC);
+        bind_cell(st.stmt, slot, Cell::of(std::string_view(v.get_string().data(), v.get_string().size())));
         break;
       case boost::json::kind::array:
       case boost::json::kind::object: {
-        std::string text = boost::json::serialize(v);  // stored as JSON text
-        rc = sqlite3_bind_text(stmt, idx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        // Stored as JSON text; this text dies here, so SQLite copies it.
+        std::string text = boost::json::serialize(v);
+        if (int rc = sqlite3_bind_text(st.stmt, slot, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+            rc != SQLITE_OK)
+          fail(rc, "bind");
         break;
       }
     }
-    if (rc != SQLITE_OK) fail(rc, "bind");
   }
 }
 
-Rows Connection::query(sqlite3_stmt* stmt, Params params) {
-  bind(stmt, params);
+std::int64_t Connection::run_to_done(sqlite3_stmt* stmt) {
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+  }
+  if (rc != SQLITE_DONE) {
+    sqlite3_reset(stmt);
+    fail(rc, "statement failed");
+  }
+  sqlite3_reset(stmt);
+  return sqlite3_changes64(db_);
+}
+
+Rows Connection::query(const Statement& st, Params params) {
+  bind(st, params);
+  sqlite3_stmt* stmt = st.stmt;
   Rows rows;
   int cols = sqlite3_column_count(stmt);
   for (;;) {
@@ -157,54 +178,24 @@ Rows Connection::query(sqlite3_stmt* stmt, Params params) {
   return rows;
 }
 
-std::int64_t Connection::exec(sqlite3_stmt* stmt, Params params) {
-  bind(stmt, params);
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-  }
-  if (rc != SQLITE_DONE) {
-    sqlite3_reset(stmt);
-    fail(rc, "statement failed");
-  }
-  sqlite3_reset(stmt);
-  return sqlite3_changes64(db_);
+std::int64_t Connection::exec(const Statement& st, Params params) {
+  bind(st, params);
+  return run_to_done(st.stmt);
 }
 
-std::int64_t Connection::exec_batch(sqlite3_stmt* stmt, std::size_t columns, std::span<const Cell> cells) {
+std::int64_t Connection::exec_batch(const Statement& st, std::size_t columns, std::span<const Cell> cells) {
   if (columns == 0 || cells.size() % columns != 0)
     throw DbError(DbError::Kind::other, "exec_batch: the cells do not fill whole rows");
-  const Statement& st = *by_handle_.at(stmt);
   for (int n : st.param_numbers)
     if (static_cast<std::size_t>(n) > columns)
       throw DbError(DbError::Kind::other, "exec_batch: statement uses $" + std::to_string(n) + " but rows have " +
                                               std::to_string(columns) + " cells");
   std::int64_t changed = 0;
-  for (std::size_t row = 0; row < cells.size(); row += columns) {
-    sqlite3_reset(stmt);
-    for (std::size_t i = 0; i < st.param_numbers.size(); ++i) {
-      const Cell& c = cells[row + st.param_numbers[i] - 1];
-      const int idx = static_cast<int>(i + 1);
-      int rc = SQLITE_OK;
-      switch (c.kind) {
-        case Cell::Kind::null: rc = sqlite3_bind_null(stmt, idx); break;
-        case Cell::Kind::integer: rc = sqlite3_bind_int64(stmt, idx, c.integer); break;
-        case Cell::Kind::real: rc = sqlite3_bind_double(stmt, idx, c.real); break;
-        case Cell::Kind::text:
-          rc = sqlite3_bind_text(stmt, idx, c.text.data(), static_cast<int>(c.text.size()), SQLITE_STATIC);
-          break;
-      }
-      if (rc != SQLITE_OK) fail(rc, "bind");
-    }
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    }
-    if (rc != SQLITE_DONE) {
-      sqlite3_reset(stmt);
-      fail(rc, "statement failed");
-    }
-    changed += sqlite3_changes64(db_);
+  for (std::size_t row = 0; row < cells.size(); row += columns) {  // run_to_done resets after each row
+    for (std::size_t i = 0; i < st.param_numbers.size(); ++i)
+      bind_cell(st.stmt, static_cast<int>(i + 1), cells[row + st.param_numbers[i] - 1]);
+    changed += run_to_done(st.stmt);
   }
-  sqlite3_reset(stmt);
   return changed;
 }
 

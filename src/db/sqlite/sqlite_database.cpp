@@ -66,8 +66,8 @@ Rows SqliteDatabase::query(std::string_view sql, Params params) {
     Connection* c;
     ~Release() { db->release_reader(c); }
   } release{this, r};
-  sqlite3_stmt* stmt = r->prepare(sql);
-  if (sqlite3_stmt_readonly(stmt)) return r->query(stmt, params);
+  const Connection::Statement& st = r->prepare(sql);
+  if (sqlite3_stmt_readonly(st.stmt)) return r->query(st, params);
   WriterLock w(*this);  // INSERT ... RETURNING and friends
   return writer_->query(writer_->prepare(sql), params);
 }
