@@ -1,29 +1,26 @@
 #include "src/http/server.hpp"
 
-#include "src/core/ids.hpp"
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <time.h>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/status.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 #include <pthread.h>
+#include <time.h>
 
 #include <charconv>
 #include <cstring>
 #include <optional>
+
+#include "src/http/problem.hpp"
 
 namespace bb::http {
 
@@ -160,7 +157,6 @@ class Session : public std::enable_shared_from_this<Session> {
     } else if (ec == beast::http::error::header_limit) {
       status = 431, code = "headers_too_large", detail = "request headers are too large";
     }
-    char trace[33], span[17];
     std::string instance;
     std::string_view traceparent;
     if (parser_) {  // what was read of the header (a body over the limit is refused at the header)
@@ -170,20 +166,9 @@ class Session : public std::enable_shared_from_this<Session> {
       auto target = req.target();
       instance.assign(target.data(), std::min<std::size_t>(target.find('?'), target.size()));
     }
-    ids::continue_trace(traceparent, trace, span);
     exchange_.reset({}, ip_);
-    exchange_.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
-    exchange_.status = status;
-    exchange_.content_type = "application/problem+json";
-    boost::json::object problem{
-        {"type", "about:blank"},
-        {"title", std::string_view(beast::http::obsolete_reason(static_cast<beast::http::status>(status)))},
-        {"status", status},
-        {"detail", detail},
-        {"code", code}};
-    if (!instance.empty()) problem["instance"] = instance;
-    problem["traceId"] = std::string_view(trace, 32);
-    exchange_.body_out = boost::json::serialize(problem);
+    set_problem(exchange_, Error(error_code_for_status(status), detail).with_code(code), status, instance,
+                traceparent);
     exchange_.close = true;
     write();
   }

@@ -1,7 +1,6 @@
 #include "src/triggers/api_adapter.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/http/status.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
@@ -9,9 +8,9 @@
 
 #include <cctype>
 #include <charconv>
-#include <cstring>
 
 #include "src/core/ids.hpp"
+#include "src/http/problem.hpp"
 
 namespace bb::triggers {
 
@@ -97,27 +96,6 @@ void add_query_value(json::object& query, json::object& typed, const SchemaNode&
 
 }  // namespace
 
-std::string problem_json(const Error& e, std::string_view instance, std::string_view trace_id,
-                         int status) {
-  if (status == 0) status = http_status(e.kind());
-  json::object o;
-  o["type"] = "about:blank";
-  auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
-  o["title"] = json::string_view(reason.data(), reason.size());
-  o["status"] = status;
-  o["detail"] = e.message();
-  o["code"] = e.code();
-  if (!instance.empty()) o["instance"] = instance;
-  if (e.details().is_object()) {
-    for (const auto& kv : e.details().get_object())
-      if (!o.contains(kv.key())) o[kv.key()] = kv.value();
-  }
-  if (!trace_id.empty()) o["traceId"] = trace_id;
-  std::string out;
-  serialize_into(out, o);
-  return out;
-}
-
 ApiAdapter::ApiAdapter(const Registry& registry, Executor& executor, WorkerPool& workers,
                        std::function<bool()> ready)
     : executor_(executor), workers_(workers), ready_(std::move(ready)) {
@@ -129,12 +107,7 @@ void ApiAdapter::handle(http::Exchange& ex) {
 
   // Errors before the executor runs still carry a trace id (the caller's, or a new one).
   auto fail = [&](const Error& e, int status = 0) {
-    char trace[33], span[17];
-    ids::continue_trace(traceparent, trace, span);
-    ex.status = status ? status : http_status(e.kind());
-    ex.content_type = "application/problem+json";
-    ex.body_out = problem_json(e, ex.path(), std::string_view(trace, 32), ex.status);
-    ex.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
+    http::set_problem(ex, e, status, ex.path(), traceparent);
     ex.finish();
   };
 
@@ -248,7 +221,7 @@ void ApiAdapter::run(http::Exchange& ex, const Route& route, Invocation inv) {
     ex.status = http_status(e.kind());
     ex.response.status = 0;  // an error's status wins over one the handler set
     ex.content_type = "application/problem+json";
-    ex.body_out = problem_json(e, ex.path(), trace, 0);
+    ex.body_out = http::problem_json(e, 0, ex.path(), trace);
     if (e.kind() == ErrorCode::rate_limited && e.details().is_object())
       if (const auto* ra = e.details().get_object().if_contains("retry_after"))
         ex.response.headers.emplace_back("Retry-After", json::serialize(*ra));

@@ -3,7 +3,6 @@
 // answers /healthz and /readyz.
 #pragma once
 
-
 #include <functional>
 
 #include "bunbase/core/registry.hpp"
@@ -30,10 +29,5 @@ class ApiAdapter final : public http::Handler {
   std::function<bool()> ready_;
   Router router_;
 };
-
-// application/problem+json body for an error (RFC 9457), with the trace id.
-// `status` 0 uses the error kind's status.
-std::string problem_json(const Error& e, std::string_view instance, std::string_view trace_id,
-                         int status = 0);
 
 }  // namespace bb::triggers
