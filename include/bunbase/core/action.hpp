@@ -78,22 +78,21 @@ Action action(ActionOptions options, F handler,
   if constexpr (!HandlerFor<F, In, Out>) {
     return nullptr;  // the static_asserts above have said why; stop here
   } else {
-  return detail::make_action(
-      std::move(options), schema_of<In>(), schema_of<Out>(),
-      [h = std::move(handler)](const boost::json::value& raw, Context& ctx,
-                               boost::json::value& out) mutable {
-        const Schema& in_schema = schema_of<In>();
-        In in{};
-        detail::decode(in_schema.root(), raw, in);
-        if constexpr (std::same_as<std::invoke_result_t<F&, const In&, Context&>, Out>) {
-          detail::encode(h(std::as_const(in), ctx), out);
-        } else {
-          Result<Out> r = h(std::as_const(in), ctx);
-          if (!r.ok()) throw r.error();
-          detail::encode(r.value(), out);
-        }
-      },
-      where);
+    return detail::make_action(
+        std::move(options), schema_of<In>(), schema_of<Out>(),
+        [h = std::move(handler)](const boost::json::value& raw, Context& ctx, boost::json::value& out) mutable {
+          const Schema& in_schema = schema_of<In>();
+          In in{};
+          detail::decode(in_schema.root(), raw, in);
+          if constexpr (std::same_as<std::invoke_result_t<F&, const In&, Context&>, Out>) {
+            detail::encode(h(std::as_const(in), ctx), out);
+          } else {
+            Result<Out> r = h(std::as_const(in), ctx);
+            if (!r.ok()) throw r.error();
+            detail::encode(r.value(), out);
+          }
+        },
+        where);
   }
 }
 

@@ -1,6 +1,7 @@
 // The threads handlers run on, so that a slow handler never stalls a network thread.
-// Wakes a sleeping worker only when the queued jobs outnumber the workers already awake:
-// under load, an awake worker drains many jobs per wake-up instead of one futex call per job.
+// Wakes a sleeping worker only when the queued jobs outnumber the workers already being woken,
+// so a burst of posts costs fewer wake-ups than one per job; a worker blocked in a slow job is
+// not counted, so the jobs behind it still get a worker of their own.
 //
 //   bb::WorkerPool pool(8);
 //   pool.post([] { ... });

@@ -1,6 +1,4 @@
 // The same action on the worker pool (the default for handlers), to measure the thread hop.
-#include <bunbase/bunbase.hpp>
-
 #include "create_user.hpp"
 
 BUNBASE_ACTION(create_user_pooled) {
