@@ -15,6 +15,7 @@
 #include "bunbase/core/id.hpp"
 #include "bunbase/core/module.hpp"
 #include "bunbase/core/result.hpp"
+#include "bunbase/core/time.hpp"
 #include "bunbase/core/trigger.hpp"
 #include "bunbase/db/database.hpp"
 #include "bunbase/schema/schema.hpp"

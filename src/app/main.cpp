@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "bunbase/db/database.hpp"
+#include "src/app/features.hpp"
 #include "src/app/serve.hpp"
 
 namespace bb {
@@ -88,7 +89,8 @@ int main(int argc, char** argv, const AppManifest& manifest) {
     if (log_level) config.log.level = parse_log_level(*log_level);
     if (*actions_cmd) config.persistence.enabled = false;
 
-    App app(manifest, std::move(config));
+    auto features = builtin_features(config);
+    App app(manifest, std::move(config), std::move(features));
 
     if (*actions_cmd) {
       print_actions(app);

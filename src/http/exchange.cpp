@@ -56,9 +56,16 @@ void Exchange::set_traceparent(std::string_view trace_id, std::string_view span_
   traceparent[55] = '\0';
 }
 
+std::optional<std::string_view> Exchange::param(std::string_view name) const {
+  for (const auto& [n, v] : params)
+    if (n == name) return std::string_view(v);
+  return std::nullopt;
+}
+
 void Exchange::reset(Message&& m, std::string_view ip) {
   request_ = std::move(m);
   ip_.assign(ip);
+  params.clear();
   status = 200;
   content_type = "application/json";
   body_out.clear();

@@ -8,6 +8,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bunbase/core/request.hpp"
 
@@ -29,6 +31,9 @@ class Exchange final : public bb::Request {
   std::optional<std::string_view> cookie(std::string_view name) const override;
   std::string_view ip() const override { return ip_; }
   std::string_view body() const override { return request_.body(); }
+  std::optional<std::string_view> param(std::string_view name) const override;
+  // The matched route's path parameters (name -> decoded value); set by the router's user.
+  std::vector<std::pair<std::string_view, std::string>> params;
 
   // --- response
   int status = 200;

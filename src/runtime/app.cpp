@@ -7,8 +7,11 @@
 
 namespace bb {
 
-App::App(const AppManifest& manifest, Config config) : manifest_(manifest), config_(std::move(config)) {
+App::App(const AppManifest& manifest, Config config, std::vector<Feature> features)
+    : manifest_(manifest), config_(std::move(config)), features_(std::move(features)) {
   log_ = std::make_unique<ConsoleLog>(ConsoleLog::Options{.level = config_.log.level, .format = config_.log.format});
+  for (const auto& f : features_)
+    for (const auto& m : f.modules) registry_.add(m);
   for (auto make : manifest_.modules) registry_.add(make());
   for (auto make : manifest_.actions) registry_.add(make());
   registry_.seal();
@@ -38,11 +41,12 @@ void App::open() {
                                    }});
     log_->set_buffer(buffer_.get());
   }
-  executor_ = std::make_unique<Executor>(*db_, *log_, buffer_.get());
+  executor_ = std::make_unique<Executor>(*db_, *log_, buffer_.get(), &config_);
 }
 
 std::vector<db::Migration> App::all_migrations() const {
   auto all = framework_migrations(db_->dialect());
+  for (const auto& f : features_) all.insert(all.end(), f.migrations.begin(), f.migrations.end());
   for (const auto& m : manifest_.migrations) all.push_back(m);
   return all;
 }

@@ -25,6 +25,22 @@ std::size_t parse_size(std::string_view text) {
   return n * mul;
 }
 
+std::chrono::seconds parse_duration(std::string_view text) {
+  long long n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p == text.data() || n < 0)
+    throw std::invalid_argument("invalid duration \"" + std::string(text) + "\" (examples: 30s, 15m, 24h, 7d)");
+  std::string_view unit(p, text.data() + text.size() - p);
+  long long mul = 0;
+  if (unit.empty() || unit == "s") mul = 1;
+  else if (unit == "m") mul = 60;
+  else if (unit == "h") mul = 3600;
+  else if (unit == "d") mul = 86400;
+  else throw std::invalid_argument("invalid duration unit in \"" + std::string(text) + "\" (s, m, h or d)");
+  if (n > 100LL * 365 * 86400 / mul) throw std::invalid_argument("duration \"" + std::string(text) + "\" is too long");
+  return std::chrono::seconds(n * mul);
+}
+
 namespace {
 
 [[noreturn]] void bad(const std::string& where, const std::string& key, const std::string& why) {
@@ -52,7 +68,7 @@ class TomlReader {
   TomlReader(const toml::table& t, std::string file) : root_(t), file_(std::move(file)) {}
 
   void read(Config& c) {
-    check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log"});
+    check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log", "auth", "saas"});
     str(root_, "host", c.host);
     integer(root_, "port", c.port, 0, 65535);
     str(root_, "environment", c.environment);
@@ -84,6 +100,28 @@ class TomlReader {
       integer(*p, "capacity", cap, 1, 100000000, "persistence.");
       c.persistence.max_batch = batch;
       c.persistence.capacity = cap;
+    }
+    if (auto* a = table("auth")) {
+      const std::string pre = "auth.";
+      check_keys(*a, pre, {"enabled", "token_expiry", "trusted_origins", "password_memory_kib", "password_iterations",
+                           "sign_in_limit", "sign_in_window", "verification_expiry", "reset_expiry", "public_url"});
+      boolean(*a, "enabled", c.auth.enabled, pre);
+      duration(*a, "token_expiry", c.auth.token_expiry, pre);
+      strings(*a, "trusted_origins", c.auth.trusted_origins, pre);
+      integer(*a, "password_memory_kib", c.auth.password_memory_kib, 8, 4 * 1024 * 1024, pre);
+      integer(*a, "password_iterations", c.auth.password_iterations, 1, 100, pre);
+      integer(*a, "sign_in_limit", c.auth.sign_in_limit, 1, 1000000, pre);
+      duration(*a, "sign_in_window", c.auth.sign_in_window, pre);
+      duration(*a, "verification_expiry", c.auth.verification_expiry, pre);
+      duration(*a, "reset_expiry", c.auth.reset_expiry, pre);
+      str(*a, "public_url", c.auth.public_url, pre);
+    }
+    if (auto* sa = table("saas")) {
+      const std::string pre = "saas.";
+      check_keys(*sa, pre, {"organizations", "path", "invitation_expiry"});
+      boolean(*sa, "organizations", c.saas.organizations, pre);
+      str(*sa, "path", c.saas.path, pre);
+      duration(*sa, "invitation_expiry", c.saas.invitation_expiry, pre);
     }
     if (auto* l = table("log")) {
       check_keys(*l, "log.", {"level", "format"});
@@ -134,6 +172,28 @@ class TomlReader {
     if (!n) return;
     if (!n.is_boolean()) bad(file_, prefix + key, "expected true or false");
     out = *n.value<bool>();
+  }
+  void duration(const toml::table& t, const char* key, std::chrono::seconds& out, const std::string& prefix) {
+    std::string text;
+    if (auto n = t[key]; n && n.is_integer()) text = std::to_string(*n.value<std::int64_t>());
+    else if (!str(t, key, text, prefix)) return;
+    try {
+      out = parse_duration(text);
+    } catch (const std::exception& e) {
+      bad(file_, prefix + key, e.what());
+    }
+  }
+  void strings(const toml::table& t, const char* key, std::vector<std::string>& out, const std::string& prefix) {
+    auto n = t[key];
+    if (!n) return;
+    const toml::array* arr = n.as_array();
+    if (!arr) bad(file_, prefix + key, "expected an array of strings");
+    out.clear();
+    for (const auto& item : *arr) {
+      auto v = item.value<std::string>();
+      if (!v || !item.is_string()) bad(file_, prefix + key, "expected an array of strings");
+      out.push_back(*v);
+    }
   }
   std::size_t size(const std::string& s, const char* key) {
     try {
@@ -198,6 +258,18 @@ Config load_config(const ConfigSources& sources) {
   }
   if (auto v = getenv("LOG_FORMAT")) c.log.format = *v;
 
+  if (auto v = getenv("BUNBASE_AUTH_TRUSTED_ORIGINS")) {  // comma separated
+    c.auth.trusted_origins.clear();
+    std::string_view rest = *v;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      if (!item.empty()) c.auth.trusted_origins.emplace_back(item);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  if (!c.saas.path.empty() && (c.saas.path.front() != '/' || c.saas.path.back() == '/'))
+    bad(c.source.empty() ? env : c.source, "saas.path", "expected a path such as \"/_cockpit\"");
   if (c.environment != "development" && c.environment != "production")
     bad(c.source.empty() ? env : c.source, "environment", "expected development or production, got \"" + c.environment + "\"");
   if (c.log.format != "auto" && c.log.format != "human" && c.log.format != "json")

@@ -99,4 +99,48 @@ TEST(Config, Sizes) {
   EXPECT_THROW(bb::parse_size("1 parsec"), std::invalid_argument);
 }
 
+TEST(Config, Durations) {
+  using namespace std::chrono_literals;
+  EXPECT_EQ(bb::parse_duration("30s"), 30s);
+  EXPECT_EQ(bb::parse_duration("15m"), 15min);
+  EXPECT_EQ(bb::parse_duration("24h"), 24h);
+  EXPECT_EQ(bb::parse_duration("7d"), 168h);
+  EXPECT_EQ(bb::parse_duration("3600"), 3600s);
+  for (const char* bad : {"", "d", "-1d", "7w", "1.5h", "99999999999d"})
+    EXPECT_THROW(bb::parse_duration(bad), std::invalid_argument) << bad;
+}
+
+TEST(Config, AuthAndSaasSections) {
+  Env env;
+  auto path = write_file("auth.toml",
+                         "[auth]\nenabled = true\ntoken_expiry = \"2d\"\ntrusted_origins = [\"https://app.example.com\"]\n"
+                         "password_memory_kib = 19456\nsign_in_window = 600\n[saas]\norganizations = true\npath = \"/cockpit\"\n");
+  auto c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_TRUE(c.auth.enabled);
+  EXPECT_EQ(c.auth.token_expiry, std::chrono::hours(48));
+  EXPECT_EQ(c.auth.trusted_origins, std::vector<std::string>{"https://app.example.com"});
+  EXPECT_EQ(c.auth.password_memory_kib, 19456);
+  EXPECT_EQ(c.auth.password_iterations, 2);  // default kept
+  EXPECT_EQ(c.auth.sign_in_window, std::chrono::seconds(600));
+  EXPECT_TRUE(c.saas.organizations);
+  EXPECT_EQ(c.saas.path, "/cockpit");
+
+  env.vars["BUNBASE_AUTH_TRUSTED_ORIGINS"] = "https://a.example,https://b.example";
+  c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.auth.trusted_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+
+  EXPECT_NE(load_error({.path = write_file("a1.toml", "[auth]\ntoken_expiry = \"7 weeks\"\n"), .getenv = env.fn()})
+                .find("auth.token_expiry"),
+            std::string::npos);
+  EXPECT_NE(load_error({.path = write_file("a2.toml", "[auth]\ntrusted_origins = \"x\"\n"), .getenv = env.fn()})
+                .find("auth.trusted_origins"),
+            std::string::npos);
+  EXPECT_NE(load_error({.path = write_file("a3.toml", "[auth]\npasword_memory_kib = 1\n"), .getenv = env.fn()})
+                .find("unknown key"),
+            std::string::npos);
+  EXPECT_NE(load_error({.path = write_file("a4.toml", "[saas]\npath = \"cockpit/\"\n"), .getenv = env.fn()})
+                .find("saas.path"),
+            std::string::npos);
+}
+
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -36,6 +37,25 @@ Error validation_error(std::vector<ValidationIssue>& issues) {
 }
 
 Error internal_error() { return Error(ErrorCode::internal, "internal error"); }
+
+void redact_in_place(boost::json::value& v, const std::vector<std::string>& names) {
+  if (auto* o = v.if_object()) {
+    for (auto& kv : *o) {
+      if (std::find(names.begin(), names.end(), std::string_view(kv.key())) != names.end()) kv.value() = "[redacted]";
+      else redact_in_place(kv.value(), names);
+    }
+  } else if (auto* a = v.if_array()) {
+    for (auto& item : *a) redact_in_place(item, names);
+  }
+}
+
+// The JSON text a run record keeps: the value as is, or a copy without the redacted properties.
+std::string recorded(const boost::json::value& v, const std::vector<std::string>& redact) {
+  if (redact.empty()) return boost::json::serialize(v);
+  boost::json::value copy = v;
+  redact_in_place(copy, redact);
+  return boost::json::serialize(copy);
+}
 
 Error from_db_error(const db::DbError& e) {
   switch (e.kind()) {
@@ -74,6 +94,7 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
       .parent_run_id = inv.parent_run_id,
       .trigger = {inv.trigger_type, inv.trigger_detail},
       .auth = std::move(inv.auth),
+      .config = config_,
       .request = inv.request,
       .response = inv.response,
   };
@@ -121,9 +142,10 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     rec.parent_run_id = inv.parent_run_id;
     rec.trigger_type = inv.trigger_type;
     rec.status = result.error ? "error" : "success";
-    rec.input = inv.input_text.empty() ? boost::json::serialize(inv.input) : std::string(inv.input_text);
+    const auto& redact = ra.action->options.redact;
+    rec.input = inv.input_text.empty() || !redact.empty() ? recorded(inv.input, redact) : std::string(inv.input_text);
     if (result.error) rec.error = boost::json::serialize(error_record(*result.error, cause));
-    else rec.output = boost::json::serialize(result.output);
+    else rec.output = recorded(result.output, redact);
     rec.duration_ms = result.duration_ms;
     rec.started_at = util::iso_time(started_wall);
     buffer_->push(std::move(rec));

@@ -50,6 +50,9 @@ bb::Module echo_module() {
         if (in.text == "no") return bb::Error(bb::ErrorCode::not_found, "nothing");
         return EchoOut{in.text, 1};
       });
+  auto secret = bb::action<EchoIn, EchoOut>(
+      {.name = "secretEcho", .redact = {"text"}},
+      [](const EchoIn& in, bb::Context&) { return EchoOut{in.text, static_cast<std::int64_t>(in.text.size())}; });
   auto guarded = bb::action<bb::Empty, bb::Empty>(
       {.name = "guarded",
        .guards = {[](bb::Context& ctx) {
@@ -60,7 +63,7 @@ bb::Module echo_module() {
       [](const bb::Empty&, bb::Context&) { return bb::Empty{}; });
   return bb::module({.name = "m",
                      .guards = {recording_guard("module-1"), recording_guard("module-2")},
-                     .actions = {echo, result, guarded}});
+                     .actions = {echo, result, secret, guarded}});
 }
 
 const bb::AppManifest& manifest() {
@@ -143,6 +146,17 @@ TEST_F(ExecutorTest, TraceIdIsKeptOrMade) {
   EXPECT_EQ(std::string(fresh.trace_id).size(), 32u);
   EXPECT_NE(std::string(fresh.trace_id), std::string(given.trace_id));
   EXPECT_NE(given.run_id, fresh.run_id);
+}
+
+TEST_F(ExecutorTest, RedactedPropertiesNeverReachTheRunHistory) {
+  auto r = app.run("secretEcho", {{"text", "hunter22"}, {"mode", "m"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.output.at("text").as_string(), "hunter22") << "the caller still gets the value";
+  app.flush();
+  auto row = app.db().query_one("SELECT input, output FROM action_runs WHERE id = $1", {r.run_id});
+  ASSERT_TRUE(row);
+  EXPECT_EQ(json::parse(row->at("input").as_string()), (json::value{{"text", "[redacted]"}, {"mode", "m"}}));
+  EXPECT_EQ(json::parse(row->at("output").as_string()), (json::value{{"text", "[redacted]"}, {"length", 8}}));
 }
 
 TEST_F(ExecutorTest, EveryRunIsRecordedWithItsLogs) {

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "src/app/features.hpp"
+
 namespace bb::testing {
 
 Config TestApp::test_config() {
@@ -9,11 +11,14 @@ Config TestApp::test_config() {
   c.database.url = "sqlite://:memory:";
   c.log.level = LogLevel::warn;
   c.log.format = "human";
+  // The cheapest argon2id libsodium accepts: tests sign up many users.
+  c.auth.password_memory_kib = 8;
+  c.auth.password_iterations = 1;
   return c;
 }
 
 TestApp::TestApp(const AppManifest& manifest, Config config)
-    : app_(std::make_unique<App>(manifest, std::move(config))) {
+    : app_(std::make_unique<App>(manifest, config, builtin_features(config))) {
   app_->open();
   app_->migrate();
 }

@@ -198,6 +198,8 @@ void ApiAdapter::handle(http::Exchange& ex) {
       for (auto& kv : params) inv.input.get_object()[kv.key()] = std::move(kv.value());
   }
 
+  if (!m.params.empty()) ex.params = std::move(m.params);
+
   if (route.action->action->options.run_inline) {
     run(ex, route, std::move(inv));
   } else {

@@ -14,6 +14,7 @@ using ::testing::Not;
 
 class Cli : public ::testing::Test {
  protected:
+  Cli() { write_demo_config(dir.path()); }
   ~Cli() override {
     if (HasFailure()) {
       dir.keep();
@@ -51,21 +52,27 @@ TEST_F(Cli, ActionsPrintsATableOfActionsModulesAndTriggers) {
 }
 
 TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
+  // the runtime's, then the enabled auth and organizations features', then the app's
+  const std::vector<std::string> migrations = {"bunbase/0001_action_runs.sql", "bunbase/auth/0001_users_sessions_keys.sql",
+                                               "bunbase/saas/0001_orgs_rbac.sql", "app/001_init.sql"};
+  // "<word>  <name>" for each migration, one per line, in that order
+  auto listing = [&](const std::string& word) {
+    std::string s;
+    for (const auto& m : migrations) s += word + "  " + m + "\n";
+    return s;
+  };
   auto before = app({"migrate", "--status"});
   ASSERT_EQ(before.code, 0) << before.err;
-  EXPECT_THAT(before.out, HasSubstr("pending  bunbase/0001_action_runs.sql"));
-  EXPECT_THAT(before.out, HasSubstr("pending  app/001_init.sql"));
+  EXPECT_THAT(before.out, HasSubstr(listing("pending")));
 
   auto first = app({"migrate"});
   ASSERT_EQ(first.code, 0) << first.err;
-  EXPECT_THAT(first.out, HasSubstr("applied  bunbase/0001_action_runs.sql"));
-  EXPECT_THAT(first.out, HasSubstr("applied  app/001_init.sql"));
-  EXPECT_THAT(first.out, HasSubstr("2 migration(s) applied"));
+  EXPECT_THAT(first.out, HasSubstr(listing("applied")));
+  EXPECT_THAT(first.out, HasSubstr("4 migration(s) applied"));
 
   auto status = app({"migrate", "--status"});
   ASSERT_EQ(status.code, 0) << status.err;
-  EXPECT_THAT(status.out, HasSubstr("applied  bunbase/0001_action_runs.sql"));
-  EXPECT_THAT(status.out, HasSubstr("applied  app/001_init.sql"));
+  EXPECT_THAT(status.out, HasSubstr(listing("applied")));
   EXPECT_THAT(status.out, Not(HasSubstr("pending")));
 
   auto again = app({"migrate"});
@@ -73,7 +80,9 @@ TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
   EXPECT_THAT(again.out, HasSubstr("0 migration(s) applied"));
 
   Sqlite db(db_path());
-  EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations"), 2);
+  EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations"), 4);
+  for (const auto& m : migrations)
+    EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations WHERE name = ?", {m}), 1) << m;
 }
 
 TEST_F(Cli, DatabaseUrlFlagOverridesTheEnvironment) {
@@ -274,7 +283,8 @@ TEST_F(Cli, PortFlagWinsOverTheEnvironment) {
 
 TEST_F(Cli, ConfigFileFromTheWorkingDirectoryIsUsed) {
   // bunbase.toml sets the body limit and the database; PORT from the environment wins over its port.
-  write_file(dir / "bunbase.toml", "port = 1\n[database]\nurl = \"sqlite://from-toml.db\"\n[http]\nbody_limit = \"1KiB\"\n");
+  write_file(dir / "bunbase.toml", "port = 1\n[database]\nurl = \"sqlite://from-toml.db\"\n[http]\nbody_limit = \"1KiB\"\n"
+                                   "[auth]\nenabled = true\n");
   Process p(kSaasDemo, {"serve"}, {.cwd = dir.path(), .env = {{"PORT", "0"}}, .name = "toml"});
   // wait for the listening line and read the port
   unsigned short port = 0;

@@ -30,6 +30,19 @@ class HttpApi : public ::testing::Test {
     return str(v.at("id"));
   }
 
+  // GET /users's total: the users that exist already (DemoServer's signed-in owner) are the
+  // baseline a test's own creates and deletes are counted from.
+  std::int64_t total() {
+    Response r = call("GET", "/users");
+    EXPECT_EQ(r.status, 200) << r;
+    auto v = r.json();
+    if (!v.is_object() || !v.get_object().contains("total") || !v.at("total").is_int64()) {
+      ADD_FAILURE() << "GET /users has no integer total\n" << r;
+      return -1;
+    }
+    return v.at("total").as_int64();
+  }
+
   DemoServer server;
 };
 
@@ -55,6 +68,7 @@ TEST_F(HttpApi, PingIsAStandaloneAction) {
 }
 
 TEST_F(HttpApi, CrudFlowWithStatuses) {
+  const std::int64_t before = total();
   // create: 201 {id, email}
   Response created = call("POST", "/users", R"({"email":"ada@example.com","name":"Ada","role":"admin"})");
   ASSERT_EQ(created.status, 201) << created;
@@ -87,12 +101,12 @@ TEST_F(HttpApi, CrudFlowWithStatuses) {
   EXPECT_EQ(noop.status, 200) << noop;
   EXPECT_EQ(str(noop.json().at("name")), "Ada Lovelace");
 
-  // list: the one user
+  // list: the one new user, after those that were there before (oldest first)
   Response list = call("GET", "/users");
   ASSERT_EQ(list.status, 200) << list;
-  EXPECT_EQ(list.json().at("total"), 1) << list;
-  ASSERT_EQ(list.json().at("users").as_array().size(), 1u) << list;
-  EXPECT_EQ(str(list.json().at("users").at(0).at("id")), id);
+  EXPECT_EQ(list.json().at("total"), before + 1) << list;
+  ASSERT_EQ(list.json().at("users").as_array().size(), static_cast<std::size_t>(before + 1)) << list;
+  EXPECT_EQ(str(list.json().at("users").as_array().back().at("id")), id);
 
   // delete: 200 then gone
   Response deleted = call("DELETE", "/users/" + id);
@@ -101,7 +115,7 @@ TEST_F(HttpApi, CrudFlowWithStatuses) {
   expect_problem(call("GET", "/users/" + id), 404, "not_found");
   expect_problem(call("DELETE", "/users/" + id), 404, "not_found");
   expect_problem(call("PATCH", "/users/" + id, R"({"name":"X"})"), 404, "not_found");
-  EXPECT_EQ(call("GET", "/users").json().at("total"), 0);
+  EXPECT_EQ(total(), before);
 }
 
 TEST_F(HttpApi, UnknownIdIs404ProblemWithInstance) {
@@ -112,13 +126,14 @@ TEST_F(HttpApi, UnknownIdIs404ProblemWithInstance) {
 }
 
 TEST_F(HttpApi, DuplicateEmailIs409) {
+  const std::int64_t before = total();
   create("dup@example.com");
   Response again = call("POST", "/users", R"({"email":"dup@example.com","name":"Other"})");
   expect_problem(again, 409, "email_taken");
   // The column is COLLATE NOCASE: the same address in another case is the same address.
   Response other_case = call("POST", "/users", R"({"email":"DUP@Example.com","name":"Other"})");
   EXPECT_EQ(other_case.status, 409) << other_case;
-  EXPECT_EQ(call("GET", "/users").json().at("total"), 1);
+  EXPECT_EQ(total(), before + 1);
 }
 
 TEST_F(HttpApi, PatchToAnotherUsersEmailIs409) {
@@ -130,22 +145,34 @@ TEST_F(HttpApi, PatchToAnotherUsersEmailIs409) {
 }
 
 TEST_F(HttpApi, ListPaginationWithQueryStringCoercion) {
+  // the users that exist before this test's (DemoServer's owner), oldest first
+  Response existing = call("GET", "/users?limit=100");
+  ASSERT_EQ(existing.status, 200) << existing;
+  const auto listed = existing.json();
+  std::vector<std::string> all;
+  for (const auto& u : listed.at("users").as_array()) all.push_back(str(u.at("id")));
+  ASSERT_EQ(listed.at("total"), static_cast<std::int64_t>(all.size())) << existing;
+  const std::size_t before = all.size();
+
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) ids.push_back(create("u" + std::to_string(i) + "@example.com"));
+  all.insert(all.end(), ids.begin(), ids.end());
 
   Response page1 = call("GET", "/users?limit=2");
   ASSERT_EQ(page1.status, 200) << page1;
-  EXPECT_EQ(page1.json().at("total"), 5);
+  EXPECT_EQ(page1.json().at("total"), static_cast<std::int64_t>(before + 5));
   ASSERT_EQ(page1.json().at("users").as_array().size(), 2u) << page1;
-  EXPECT_EQ(str(page1.json().at("users").at(0).at("id")), ids[0]) << "oldest first";
+  EXPECT_EQ(str(page1.json().at("users").at(0).at("id")), all[0]) << "oldest first";
+  EXPECT_EQ(str(page1.json().at("users").at(1).at("id")), all[1]) << "oldest first";
 
-  Response page3 = call("GET", "/users?limit=2&offset=4");
+  // the last page, one user: this test's last
+  Response page3 = call("GET", "/users?limit=2&offset=" + std::to_string(before + 4));
   ASSERT_EQ(page3.status, 200) << page3;
   ASSERT_EQ(page3.json().at("users").as_array().size(), 1u) << page3;
   EXPECT_EQ(str(page3.json().at("users").at(0).at("id")), ids[4]);
 
-  EXPECT_EQ(call("GET", "/users?offset=5").json().at("users").as_array().size(), 0u);
-  EXPECT_EQ(call("GET", "/users?limit=100").json().at("users").as_array().size(), 5u);
+  EXPECT_EQ(call("GET", "/users?offset=" + std::to_string(before + 5)).json().at("users").as_array().size(), 0u);
+  EXPECT_EQ(call("GET", "/users?limit=100").json().at("users").as_array().size(), before + 5);
   EXPECT_EQ(call("GET", "/users?limit=1").json().at("users").as_array().size(), 1u);
   // query values are percent-decoded before they are coerced
   EXPECT_EQ(call("GET", "/users?limit=%32").json().at("users").as_array().size(), 2u);
@@ -195,13 +222,15 @@ TEST_F(HttpApi, PathParamWinsOverTheSameKeyInTheBody) {
 }
 
 TEST_F(HttpApi, TrailingSlashMatchesTheSameRoute) {
+  const std::int64_t before = total();
   create("slash@example.com");
   Response r = call("GET", "/users/");
   ASSERT_EQ(r.status, 200) << r;
-  EXPECT_EQ(r.json().at("total"), 1);
+  EXPECT_EQ(r.json().at("total"), before + 1);
 }
 
 TEST_F(HttpApi, CreateValidationReportsEveryFailingPointer) {
+  const std::int64_t before = total();
   expect_validation(call("POST", "/users", "{}"), {"/email", "/name"});
   // no body at all is the same as {}
   expect_validation(call("POST", "/users", ""), {"/email", "/name"});
@@ -210,7 +239,7 @@ TEST_F(HttpApi, CreateValidationReportsEveryFailingPointer) {
   expect_validation(call("POST", "/users", R"({"email":"a@b.co","name":"A","admin":true})"), {"/admin"});
   expect_validation(call("POST", "/users", R"({"email":"a@b.co","name":")" + std::string(201, 'x') + "\"}"),
                     {"/name"});
-  EXPECT_EQ(call("GET", "/users").json().at("total"), 0);
+  EXPECT_EQ(total(), before);
 }
 
 TEST_F(HttpApi, WrongJsonTypesAre400) {
@@ -270,6 +299,7 @@ TEST_F(HttpApi, WrongMethodIs405WithAllow) {
 }
 
 TEST_F(HttpApi, NonJsonContentTypeIs415) {
+  const std::int64_t before = total();
   const std::string body = R"({"email":"a@b.co","name":"A"})";
   for (std::string type : {"text/plain", "application/x-www-form-urlencoded", "application/jsonx", "json"}) {
     SCOPED_TRACE(type);
@@ -280,7 +310,7 @@ TEST_F(HttpApi, NonJsonContentTypeIs415) {
   Connection c(server.port());
   Response none = c.request("POST", "/users", body, {}, /*add_json_type=*/false);
   expect_problem(none, 415, "unsupported_media_type");
-  EXPECT_EQ(call("GET", "/users").json().at("total"), 0);
+  EXPECT_EQ(total(), before);
   // JSON media types with parameters or in another case are JSON
   EXPECT_EQ(call("POST", "/users", body, {{"Content-Type", "Application/JSON; charset=utf-8"}}).status, 201);
 }
@@ -355,7 +385,9 @@ TEST_F(HttpApi, HeadResponseHasNoBody) {
 TEST_F(HttpApi, ExpectContinueIsAnsweredWith100) {
   const std::string body = R"({"email":"e@example.com","name":"E"})";
   Connection c(server.port(), std::chrono::milliseconds(1500));
+  // signed in: POST /users requires authentication, and this test is about 100-continue
   ASSERT_TRUE(c.send_raw("POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         "Authorization: Bearer " + server.token() + "\r\n"
                          "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
   auto interim = c.read_response();
   ASSERT_TRUE(interim) << "no 100 Continue within 1.5 s";

@@ -44,7 +44,9 @@ TEST(Lifecycle, SigtermFlushesTheRunHistory) {
   EXPECT_THAT(server.process().err(), HasSubstr(R"("msg":"stopped")"));
 
   Sqlite db(server.db_path());
-  auto runs = db.query("SELECT * FROM action_runs ORDER BY id");
+  // DemoServer's own sign-up of the owner is the one run besides this test's four
+  EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'signUp'"), 1);
+  auto runs = db.query("SELECT * FROM action_runs WHERE action_name IS NOT 'signUp' ORDER BY id");
   ASSERT_EQ(runs.size(), 4u);
   std::map<std::string, Sqlite::Row> by_action;
   for (auto& r : runs) by_action[*r["action_name"]] = r;
@@ -96,19 +98,24 @@ TEST(Lifecycle, RunsAreFlushedWhileServingWithinTheFlushInterval) {
   Sqlite db(server.db_path());
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(6);
   std::int64_t n = 0;
-  while ((n = db.count("SELECT count(*) FROM action_runs")) == 0 && std::chrono::steady_clock::now() < deadline)
+  // this test's run (DemoServer's sign-up is recorded too, under its own action name)
+  while ((n = db.count("SELECT count(*) FROM action_runs WHERE action_name = 'ping'")) == 0 &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(n, 1) << "the run was not written within the 2 s flush interval";
 }
 
 TEST(Lifecycle, PersistenceCanBeTurnedOff) {
   DemoServer server({.env = {{"BUNBASE_PERSISTENCE_ENABLED", "false"}}});
+  Sqlite db(server.db_path());
+  const std::int64_t users_before = db.count("SELECT count(*) FROM users");  // DemoServer's owner
   ASSERT_EQ(http(server.port(), "POST", "/users", R"({"email":"np@example.com","name":"N"})").status, 201);
   ASSERT_EQ(server.stop(SIGTERM), 0);
-  Sqlite db(server.db_path());
+  // neither the owner's sign-up nor the create left a run or a log
   EXPECT_EQ(db.count("SELECT count(*) FROM action_runs"), 0);
   EXPECT_EQ(db.count("SELECT count(*) FROM action_logs"), 0);
-  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), users_before + 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email = 'np@example.com'"), 1);
 }
 
 TEST(Lifecycle, SigintExitsZeroAndClosesThePort) {
@@ -179,14 +186,19 @@ TEST(Lifecycle, SigtermUnderLoadExitsZeroAndKeepsEveryAnsweredRun) {
                        "AND json_extract(output, '$.id') = ?", {id}), 1)
         << "the run that created " << id << " was answered but not recorded";
   }
-  // every user the database holds was created by a recorded run
-  EXPECT_EQ(db.count("SELECT count(*) FROM users"),
+  // every user the database holds was created by a recorded run: DemoServer's owner by its
+  // sign-up, every other one by a createUser run
+  EXPECT_EQ(db.count("SELECT count(*) FROM action_logs l JOIN action_runs r ON r.id = l.run_id "
+                     "WHERE r.action_name = 'signUp' AND r.status = 'success' AND l.message = 'user signed up' "
+                     "AND json_extract(l.meta, '$.userId') = ?", {server.user_id()}), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE id != ?", {server.user_id()}),
             db.count("SELECT count(*) FROM action_runs WHERE action_name = 'createUser' AND status = 'success'"));
-  EXPECT_EQ(db.count("SELECT count(*) FROM users"), db.count("SELECT count(*) FROM action_logs WHERE message = 'user created'"));
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE id != ?", {server.user_id()}),
+            db.count("SELECT count(*) FROM action_logs WHERE message = 'user created'"));
 }
 
 TEST(Lifecycle, SigtermLetsAnInFlightRequestFinish) {
-  DemoServer server({.binary = kSlowApp});
+  DemoServer server({.binary = kSlowApp, .demo_config = false});
   const auto port = server.port();
   Connection busy(port);
   ASSERT_TRUE(busy.send_raw(Connection::build_request("POST", "/slow", R"({"ms":1200})")));
@@ -213,7 +225,8 @@ TEST(Lifecycle, ServeIsTheDefaultCommand) {
 }
 
 TEST(Lifecycle, ReadyzIs503UntilMigrationsAreApplied) {
-  DemoServer server({.env = {{"BUNBASE_MIGRATE_ON_START", "false"}}});
+  // no sign-up yet: without migrations there is no users table to sign up into
+  DemoServer server({.env = {{"BUNBASE_MIGRATE_ON_START", "false"}}, .sign_in = false});
   EXPECT_THAT(server.process().err(), HasSubstr("migrations pending"));
   EXPECT_EQ(http(server.port(), "GET", "/healthz").status, 200);
   Response not_ready = http(server.port(), "GET", "/readyz");
@@ -225,13 +238,22 @@ TEST(Lifecycle, ReadyzIs503UntilMigrationsAreApplied) {
   ASSERT_EQ(migrate.code, 0) << migrate.err;
   Response ready = http(server.port(), "GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready;
-  EXPECT_EQ(http(server.port(), "POST", "/users", R"({"email":"m@example.com","name":"M"})").status, 201);
+  // the migrated tables serve: a sign-up, then the guarded create as that user
+  Response signed_up = http(server.port(), "POST", "/auth/sign-up",
+                            R"({"email":"owner@example.com","password":"correct horse","name":"Owner"})");
+  ASSERT_EQ(signed_up.status, 201) << signed_up;
+  const std::string token = str(signed_up.json().at("token"));
+  Response created = http(server.port(), "POST", "/users", R"({"email":"m@example.com","name":"M"})",
+                          {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(created.status, 201) << created;
 }
 
 TEST(Lifecycle, AnInternalErrorIsAGeneric500AndTheCauseStaysInTheLog) {
-  // Without migrations the users table is missing: the handler's SQL fails.
-  DemoServer server({.env = {{"BUNBASE_MIGRATE_ON_START", "false"}}});
-  Response r = http(server.port(), "POST", "/users", R"({"email":"i@example.com","name":"I"})",
+  // Without migrations the users table is missing: the handler's SQL fails. POST /users needs a
+  // signed-in caller, which needs that table too, so the failing handler is the public sign-up's.
+  DemoServer server({.env = {{"BUNBASE_MIGRATE_ON_START", "false"}}, .sign_in = false});
+  Response r = http(server.port(), "POST", "/auth/sign-up",
+                    R"({"email":"i@example.com","password":"correct horse","name":"I"})",
                     {{"traceparent", kTraceparent}});
   expect_problem(r, 500, "internal");
   EXPECT_EQ(str(r.json().at("detail")), "internal error") << r;
@@ -254,6 +276,7 @@ TEST(Lifecycle, AnInternalErrorIsAGeneric500AndTheCauseStaysInTheLog) {
 TEST(Lifecycle, APortInUseFailsClearly) {
   DemoServer first;
   TempDir dir;
+  write_demo_config(dir.path());  // the demo's config (its migrations need the auth module's)
   auto second = run_to_end(kSaasDemo, {"serve"},
                            {.cwd = dir.path(),
                             .env = {{"PORT", std::to_string(first.port())}, {"DATABASE_URL", "sqlite://" + (dir / "b.db").string()}},

@@ -10,36 +10,64 @@ namespace {
 using bb::testing::TestApp;
 namespace json = boost::json;
 
+// The demo's configuration: auth and organizations on, as in its bunbase.toml.
+bb::Config demo_config() {
+  bb::Config c = TestApp::test_config();
+  c.auth.enabled = true;
+  c.saas.organizations = true;
+  return c;
+}
+
+// The users module wants a signed-in caller; a user principal handed in counts as one.
+const bb::testing::CallOptions kSignedIn{.auth = bb::Auth::user("0190c1a2-0000-7000-8000-00000000a11c")};
+
+TEST(Users, AnonymousCallersAreRefused) {
+  TestApp app(bunbase_app(), demo_config());
+  auto r = app.run("listUsers");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind(), bb::ErrorCode::unauthenticated);
+}
+
+TEST(Users, SignedUpUserSeesTheUsersModule) {
+  TestApp app(bunbase_app(), demo_config());
+  auto session = app.run("signUp", {{"email", "ada@example.com"}, {"password", "correct horse"}, {"name", "Ada"}});
+  ASSERT_TRUE(session.ok()) << session.error->message();
+  const std::string id(session.output.at("user").at("id").as_string());
+  auto user = app.call<demo::User>("getUser", {{"id", id}}, {.auth = bb::Auth::user(id)});
+  EXPECT_EQ(user.email, "ada@example.com");
+  EXPECT_EQ(user.role, demo::Role::user);  // the demo's column on the auth module's table
+}
+
 TEST(Users, CreateThenGet) {
-  TestApp app(bunbase_app());
-  auto created = app.call<demo::CreateUserOutput>("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}});
+  TestApp app(bunbase_app(), demo_config());
+  auto created = app.call<demo::CreateUserOutput>("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}}, kSignedIn);
   EXPECT_EQ(created.email, "ada@example.com");
   EXPECT_EQ(created.id.size(), 36u);
 
-  auto user = app.call<demo::User>("getUser", {{"id", created.id}});
+  auto user = app.call<demo::User>("getUser", {{"id", created.id}}, kSignedIn);
   EXPECT_EQ(user.name, "Ada");
   EXPECT_EQ(user.role, demo::Role::user);
 }
 
 TEST(Users, DuplicateEmailIsConflictWhateverTheCase) {
-  TestApp app(bunbase_app());
-  ASSERT_TRUE(app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}}).ok());
-  auto r = app.run("createUser", {{"email", "ADA@example.com"}, {"name", "Other"}});
+  TestApp app(bunbase_app(), demo_config());
+  ASSERT_TRUE(app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}}, kSignedIn).ok());
+  auto r = app.run("createUser", {{"email", "ADA@example.com"}, {"name", "Other"}}, kSignedIn);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->kind(), bb::ErrorCode::conflict);
   EXPECT_EQ(r.error->code(), "email_taken");
 }
 
 TEST(Users, UnknownIdIsNotFound) {
-  TestApp app(bunbase_app());
-  auto r = app.run("getUser", {{"id", "0190c1a2-0000-7000-8000-000000000000"}});
+  TestApp app(bunbase_app(), demo_config());
+  auto r = app.run("getUser", {{"id", "0190c1a2-0000-7000-8000-000000000000"}}, kSignedIn);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->kind(), bb::ErrorCode::not_found);
 }
 
 TEST(Users, InvalidInputListsEveryFailure) {
-  TestApp app(bunbase_app());
-  auto r = app.run("createUser", {{"email", "not-an-email"}, {"name", ""}, {"role", "root"}, {"extra", 1}});
+  TestApp app(bunbase_app(), demo_config());
+  auto r = app.run("createUser", {{"email", "not-an-email"}, {"name", ""}, {"role", "root"}, {"extra", 1}}, kSignedIn);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->code(), "validation_failed");
   const auto& errors = r.error->details().at("errors").as_array();
@@ -49,34 +77,34 @@ TEST(Users, InvalidInputListsEveryFailure) {
 }
 
 TEST(Users, ListPaginatesAndUpdateDelete) {
-  TestApp app(bunbase_app());
+  TestApp app(bunbase_app(), demo_config());
   for (int i = 0; i < 5; ++i)
-    ASSERT_TRUE(app.run("createUser", {{"email", "u" + std::to_string(i) + "@example.com"}, {"name", "U"}}).ok());
-  auto page = app.call<demo::ListUsersOutput>("listUsers", {{"limit", 2}, {"offset", 1}});
+    ASSERT_TRUE(app.run("createUser", {{"email", "u" + std::to_string(i) + "@example.com"}, {"name", "U"}}, kSignedIn).ok());
+  auto page = app.call<demo::ListUsersOutput>("listUsers", {{"limit", 2}, {"offset", 1}}, kSignedIn);
   EXPECT_EQ(page.total, 5);
   ASSERT_EQ(page.users.size(), 2u);
   EXPECT_EQ(page.users[0].email, "u1@example.com");
 
-  auto r = app.run("listUsers", {{"limit", 101}});
+  auto r = app.run("listUsers", {{"limit", 101}}, kSignedIn);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->kind(), bb::ErrorCode::invalid_argument);
 
   const std::string id = page.users[0].id;
-  auto updated = app.call<demo::User>("updateUser", {{"id", id}, {"name", "Renamed"}, {"role", "admin"}});
+  auto updated = app.call<demo::User>("updateUser", {{"id", id}, {"name", "Renamed"}, {"role", "admin"}}, kSignedIn);
   EXPECT_EQ(updated.name, "Renamed");
   EXPECT_EQ(updated.role, demo::Role::admin);
 
-  auto clash = app.run("updateUser", {{"id", id}, {"email", "u0@example.com"}});
+  auto clash = app.run("updateUser", {{"id", id}, {"email", "u0@example.com"}}, kSignedIn);
   ASSERT_FALSE(clash.ok());
   EXPECT_EQ(clash.error->kind(), bb::ErrorCode::conflict);
 
-  EXPECT_TRUE(app.call<demo::DeleteUserOutput>("deleteUser", {{"id", id}}).deleted);
-  EXPECT_EQ(app.run("deleteUser", {{"id", id}}).error->kind(), bb::ErrorCode::not_found);
+  EXPECT_TRUE(app.call<demo::DeleteUserOutput>("deleteUser", {{"id", id}}, kSignedIn).deleted);
+  EXPECT_EQ(app.run("deleteUser", {{"id", id}}, kSignedIn).error->kind(), bb::ErrorCode::not_found);
 }
 
 TEST(Users, RunsAreRecordedWithTheirLogs) {
-  TestApp app(bunbase_app());
-  auto r = app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}});
+  TestApp app(bunbase_app(), demo_config());
+  auto r = app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}}, kSignedIn);
   ASSERT_TRUE(r.ok());
   app.flush();
   auto run = app.db().query_one("SELECT * FROM action_runs WHERE id = $1", {r.run_id});
@@ -91,8 +119,8 @@ TEST(Users, RunsAreRecordedWithTheirLogs) {
 }
 
 TEST(Users, StandaloneActionIsRegistered) {
-  TestApp app(bunbase_app());
-  auto r = app.run("ping");
+  TestApp app(bunbase_app(), demo_config());
+  auto r = app.run("ping", json::object(), kSignedIn);
   ASSERT_TRUE(r.ok()) << r.error->message();
   EXPECT_EQ(r.output.at("message").as_string(), "pong");
 }

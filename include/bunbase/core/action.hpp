@@ -35,6 +35,9 @@ struct ActionOptions {
   // Run the handler on the network thread instead of the worker pool: only for short,
   // CPU-only handlers (no database, no I/O), where the hop to a worker costs more than it saves.
   bool run_inline = false;
+  // Property names whose values never reach the run history (passwords, tokens, keys): replaced
+  // by "[redacted]" wherever they appear in the recorded input and output.
+  std::vector<std::string> redact;
 };
 
 struct ActionDef {

@@ -7,6 +7,7 @@
 //   }
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 #include "bunbase/core/auth.hpp"
@@ -18,6 +19,7 @@ namespace bb {
 namespace db {
 class Database;
 }
+struct Config;  // the app's configuration (runtime layer): read by built-in guards and modules
 
 // How the run was started: "api", "cli", "test", "admin" (and, as they land, "event", "cron",
 // "tool", "webhook", "queue"), with a transport-specific detail such as "POST /users/:id".
@@ -36,6 +38,8 @@ struct Context {
   std::string_view parent_run_id;
   TriggerInfo trigger;
   Auth auth;
+  std::optional<Org> org;            // filled by bb::guards::in_org()
+  const Config* config = nullptr;    // the app's configuration
   const Request* request = nullptr;  // api and webhook triggers only
   Response* response = nullptr;      // api and webhook triggers only
 };

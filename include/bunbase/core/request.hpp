@@ -25,6 +25,8 @@ class Request {
   // The peer's address (the socket's, not a forwarded header).
   virtual std::string_view ip() const = 0;
   virtual std::string_view body() const = 0;
+  // A path parameter of the matched route ("orgId" for "/orgs/:orgId"), decoded.
+  virtual std::optional<std::string_view> param(std::string_view /*name*/) const { return std::nullopt; }
 };
 
 struct CookieOptions {

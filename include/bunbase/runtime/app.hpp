@@ -26,6 +26,14 @@ struct AppManifest {
   std::vector<db::Migration> migrations;   // the app's db/migrations/*.sql, in order
 };
 
+// A built-in part of the framework an app turns on in its configuration (auth, organizations):
+// ordinary modules plus the migrations of the tables they own, applied before the app's.
+struct Feature {
+  std::string name;
+  std::vector<Module> modules;
+  std::vector<db::Migration> migrations;
+};
+
 struct InvokeOptions {
   std::string_view trigger_type = "cli";
   std::string_view trigger_detail;
@@ -36,8 +44,8 @@ struct InvokeOptions {
 
 class App {
  public:
-  // Builds the registry from the manifest; throws on duplicate names or routes.
-  App(const AppManifest& manifest, Config config);
+  // Builds the registry from the features and the manifest; throws on duplicate names or routes.
+  App(const AppManifest& manifest, Config config, std::vector<Feature> features = {});
   ~App();
 
   // Opens the database and starts the run history. Throws db::DbError.
@@ -67,6 +75,7 @@ class App {
 
   const AppManifest& manifest_;
   Config config_;
+  std::vector<Feature> features_;
   Registry registry_;
   std::unique_ptr<ConsoleLog> log_;
   std::unique_ptr<db::Database> db_;

@@ -4,10 +4,12 @@
 //   bb::Config c = bb::load_config({.path = "bunbase.toml"});
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bunbase/core/log.hpp"
 
@@ -40,6 +42,28 @@ struct Config {
     std::size_t capacity = 10000;
   } persistence;
 
+  // The built-in auth module (users, sessions, API keys) and the guards that read sessions.
+  struct Auth {
+    bool enabled = false;
+    std::chrono::seconds token_expiry{7 * 24 * 3600};  // sessions; renewed while in use
+    std::vector<std::string> trusted_origins;          // origins besides the request's own (CSRF)
+    // argon2id parameters for new hashes; stored hashes below them are re-hashed on sign-in.
+    int password_memory_kib = 65536;
+    int password_iterations = 2;
+    int sign_in_limit = 10;                             // attempts per window, per IP and per email
+    std::chrono::seconds sign_in_window{15 * 60};
+    std::chrono::seconds verification_expiry{24 * 3600};
+    std::chrono::seconds reset_expiry{3600};
+    std::string public_url = "http://localhost:3000";   // the base of links in emails
+  } auth;
+
+  // The SaaS cockpit: organizations, invitations and RBAC, mounted under `path`.
+  struct Saas {
+    bool organizations = false;
+    std::string path = "/_cockpit";
+    std::chrono::seconds invitation_expiry{7 * 24 * 3600};
+  } saas;
+
   struct Log {
     LogLevel level = LogLevel::info;
     std::string format = "auto";  // auto | human | json
@@ -61,5 +85,8 @@ Config load_config(const ConfigSources& sources = {});
 
 // "1MiB", "512KiB", "1048576" -> bytes. Throws std::invalid_argument.
 std::size_t parse_size(std::string_view text);
+
+// "30s", "15m", "24h", "7d", "3600" (seconds) -> seconds. Throws std::invalid_argument.
+std::chrono::seconds parse_duration(std::string_view text);
 
 }  // namespace bb

@@ -47,7 +47,8 @@ struct RunResult {
 
 class Executor {
  public:
-  Executor(db::Database& db, LogSink& log, WriteBuffer* buffer) : db_(db), log_(log), buffer_(buffer) {}
+  Executor(db::Database& db, LogSink& log, WriteBuffer* buffer, const Config* config = nullptr)
+      : db_(db), log_(log), buffer_(buffer), config_(config) {}
 
   // Never throws for anything the action does; output is allocated from `storage`.
   RunResult run(Invocation& inv, boost::json::storage_ptr storage = {});
@@ -56,6 +57,7 @@ class Executor {
   db::Database& db_;
   LogSink& log_;
   WriteBuffer* buffer_;
+  const Config* config_;
 };
 
 // The error JSON kept in a run record (code, message, details; internal errors keep their cause).

@@ -1,5 +1,6 @@
-// Test an app's actions in-process: its modules on a fresh in-memory SQLite with every
-// migration applied, actions invoked by name through the real executor, no socket.
+// Test an app's actions in-process: its modules (and the built-in features its config turns on:
+// auth, organizations) on a fresh in-memory SQLite with every migration applied, actions invoked
+// by name through the real executor, no socket.
 //
 //   bb::testing::TestApp app(bunbase_app());
 //   auto r = app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}});
@@ -45,7 +46,8 @@ class TestApp {
   App& app() { return *app_; }
   db::Database& db() { return app_->db(); }
 
-  // In-memory SQLite, run history on, console logs at warn and above.
+  // In-memory SQLite, run history on, console logs at warn and above, auth off (turn it on with
+  // c.auth.enabled; passwords are hashed with the cheapest argon2id parameters).
   static Config test_config();
 
  private:

@@ -12,7 +12,10 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,11 +31,30 @@ namespace bbit {
 inline const std::string kSaasDemo = BUNBASE_SAAS_DEMO_BIN;
 // Set by CMake: $<TARGET_FILE:slow-app> (tests/apps/slow-app: POST /slow {"ms": N}).
 inline const std::string kSlowApp = BUNBASE_SLOW_APP_BIN;
+// Set by CMake: examples/saas-demo/bunbase.toml.
+inline const std::string kSaasDemoConfig = BUNBASE_SAAS_DEMO_CONFIG;
+
+// Writes the demo's own bunbase.toml into `dir`, with the cheapest argon2id parameters so that
+// suites signing up many users stay fast (the shipped parameters are tested by the unit tests).
+inline void write_demo_config(const std::filesystem::path& dir) {
+  std::ifstream in(kSaasDemoConfig);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string config = text.str();
+  const std::string header = "[auth]\n";
+  auto at = config.find(header);
+  if (at == std::string::npos) throw std::runtime_error(kSaasDemoConfig + " has no [auth] table");
+  config.insert(at + header.size(), "password_memory_kib = 8\npassword_iterations = 1\n");
+  std::ofstream(dir / "bunbase.toml") << config;
+}
 
 struct ServerOptions {
   std::map<std::string, std::string> env;  // on top of PORT=0 and DATABASE_URL
   std::vector<std::string> args = {"serve"};
   std::string binary = kSaasDemo;
+  bool demo_config = true;  // run with the demo's bunbase.toml (auth and organizations on)
+  // Sign up a user and send its bearer token with every request (default_headers()).
+  bool sign_in = true;
 };
 
 class DemoServer {
@@ -41,8 +63,17 @@ class DemoServer {
     auto env = o.env;
     env.try_emplace("PORT", "0");
     env.try_emplace("DATABASE_URL", db_url());
+    if (o.demo_config) write_demo_config(dir_.path());
     process_ = std::make_unique<Process>(o.binary, o.args, ProcessOptions{.cwd = dir_.path(), .env = env, .name = "server"});
     port_ = wait_for_listening(std::chrono::seconds(15));
+    if (o.demo_config && o.sign_in) {
+      Response r = http(port_, "POST", "/auth/sign-up",
+                        R"({"email":"owner@example.com","password":"correct horse","name":"Owner"})");
+      if (r.status != 201) throw std::runtime_error("sign-up failed: " + std::to_string(r.status) + " " + r.body);
+      token_ = std::string(boost::json::parse(r.body).at("token").as_string());
+      user_id_ = std::string(boost::json::parse(r.body).at("user").at("id").as_string());
+      default_headers() = {{"Authorization", "Bearer " + token_}};
+    }
   }
   ~DemoServer() {
     if (::testing::Test::HasFailure()) {
@@ -50,7 +81,12 @@ class DemoServer {
       std::cerr << "[ server dir kept: " << dir_.path() << " ]\n" << tail(process_->err(), 4000) << "\n";
     }
     process_->kill_and_reap();
+    if (!token_.empty()) default_headers().clear();
   }
+
+  // The signed-in user's bearer token and id (empty with sign_in = false).
+  const std::string& token() const { return token_; }
+  const std::string& user_id() const { return user_id_; }
 
   unsigned short port() const { return port_; }
   const TempDir& dir() const { return dir_; }
@@ -104,6 +140,7 @@ class DemoServer {
   TempDir dir_;
   std::unique_ptr<Process> process_;
   unsigned short port_ = 0;
+  std::string token_, user_id_;
 };
 
 // Reads (and, for the tests that tamper with it, writes) the SQLite file an app left behind.

@@ -34,6 +34,14 @@ namespace bbit {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+// Headers added to every request that does not set them itself: DemoServer puts a signed-in
+// user's `Authorization` here so the runtime's suites talk to the demo's guarded routes. Set
+// before client threads start, cleared when the server goes.
+inline Headers& default_headers() {
+  static Headers h;
+  return h;
+}
+
 inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
@@ -176,6 +184,11 @@ class Connection {
     for (const auto& [k, v] : headers) {
       has_type = has_type || iequals(k, "content-type");
       req.append(k).append(": ").append(v).append("\r\n");
+    }
+    for (const auto& [k, v] : default_headers()) {
+      bool given = false;
+      for (const auto& h : headers) given = given || iequals(h.first, k);
+      if (!given) req.append(k).append(": ").append(v).append("\r\n");
     }
     if (!body.empty() && !has_type && add_json_type) req.append("Content-Type: application/json\r\n");
     if (!body.empty() || method == "POST" || method == "PATCH" || method == "PUT")

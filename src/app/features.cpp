@@ -1,0 +1,19 @@
+#include "src/app/features.hpp"
+
+#include <stdexcept>
+
+#include "src/auth/auth_feature.hpp"
+#include "src/saas/saas_feature.hpp"
+
+namespace bb {
+
+std::vector<Feature> builtin_features(const Config& config) {
+  std::vector<Feature> features;
+  if (config.saas.organizations && !config.auth.enabled)
+    throw std::runtime_error("saas.organizations needs auth: set [auth] enabled = true");
+  if (config.auth.enabled) features.push_back(auth::feature(config));
+  if (config.saas.organizations) features.push_back(saas::feature(config));
+  return features;
+}
+
+}  // namespace bb

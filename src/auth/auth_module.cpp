@@ -1,0 +1,20 @@
+// The auth feature: the `auth` module (prefix /auth) and its tables.
+#include "src/auth/auth_feature.hpp"
+#include "src/auth/auth_types.hpp"
+
+namespace bb::auth {
+
+Feature feature(const Config& config) {
+  auto state = std::make_shared<AuthState>(config);
+  std::vector<Action> actions = session_actions(state);
+  for (auto& a : api_key_actions()) actions.push_back(std::move(a));
+  for (auto& a : email_actions(state)) actions.push_back(std::move(a));
+  return {.name = "auth",
+          .modules = {module({.name = "auth",
+                              .description = "Accounts, sessions, API keys, email verification and password reset",
+                              .api_prefix = "/auth",
+                              .actions = std::move(actions)})},
+          .migrations = migrations()};
+}
+
+}  // namespace bb::auth

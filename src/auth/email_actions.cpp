@@ -1,0 +1,133 @@
+// Email verification and password reset: single-use, expiring tokens sent by email.
+#include <bunbase/guards.hpp>
+
+#include "bunbase/auth/identity.hpp"
+#include "bunbase/auth/mailer.hpp"
+#include "bunbase/auth/password.hpp"
+#include "bunbase/auth/tokens.hpp"
+#include "src/auth/auth_types.hpp"
+
+namespace bb::auth {
+
+namespace {
+
+constexpr std::string_view kTokenPrefix = "bbt_";
+
+// Stores a token for the user and returns it (only its hash is kept).
+std::string issue_token(db::Database& db, const std::string& user_id, std::string_view purpose,
+                        std::chrono::seconds ttl) {
+  std::string token = random_token(kTokenPrefix);
+  db.exec("INSERT INTO auth_tokens (id, user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+          {new_id(), user_id, purpose, token_hash(token), iso_in(ttl), iso_now()});
+  return token;
+}
+
+// Marks the token used and returns its user, or throws: unknown, used and expired tokens all
+// get the same answer. The UPDATE's WHERE makes "use once" hold under concurrent requests.
+std::string redeem_token(db::Database& db, std::string_view token, std::string_view purpose) {
+  const std::string hash = token_hash(token), now = iso_now();
+  auto row = db.query_one("SELECT id, user_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2", {hash, purpose});
+  if (!row || db.exec("UPDATE auth_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
+                      {now, row->at("id")}) != 1)
+    throw Error(ErrorCode::invalid_argument, "this link is invalid, used or expired").with_code("invalid_token");
+  return std::string(row->at("user_id").as_string());
+}
+
+std::string link(const Context& ctx, std::string_view path, std::string_view token) {
+  std::string base = ctx.config ? ctx.config->auth.public_url : "http://localhost:3000";
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + std::string(path) + "?token=" + std::string(token);
+}
+
+const Config& cfg(const Context& ctx) {
+  static const Config defaults;
+  return ctx.config ? *ctx.config : defaults;
+}
+
+Action request_email_verification() {
+  return action<Empty, Accepted>(
+      {.name = "requestEmailVerification",
+       .description = "Sends the signed-in user a link that verifies their email",
+       .triggers = {triggers::api("POST", "/verify-email/request", {.status = 202})},
+       .guards = {guards::authenticated(), guards::rate_limit({.limit = 5, .window = std::chrono::minutes(15),
+                                                               .key = guards::RateKey::user})}},
+      [](const Empty&, Context& ctx) {
+        UserView user = load_user(ctx, ctx.auth.user_id);
+        if (user.email_verified) return Accepted{};
+        ctx.db.transaction([&](db::Database& tx) {
+          std::string token = issue_token(tx, user.id, "verify_email", cfg(ctx).auth.verification_expiry);
+          send_mail(ctx, tx, {.to = user.email,
+                          .subject = "Verify your email",
+                          .text = "Open this link to verify your email: " + link(ctx, "/verify-email", token),
+                          .kind = "verify_email"});
+        });
+        return Accepted{};
+      });
+}
+
+Action verify_email() {
+  return action<TokenInput, UserView>(
+      {.name = "verifyEmail",
+       .description = "Verifies an email with the token from the link",
+       .triggers = {triggers::api("POST", "/verify-email")},
+       .guards = {guards::rate_limit({.limit = 20, .window = std::chrono::minutes(15)})},
+       .redact = {"token"}},
+      [](const TokenInput& in, Context& ctx) {
+        std::string user_id;
+        ctx.db.transaction([&](db::Database& tx) {
+          user_id = redeem_token(tx, in.token, "verify_email");
+          tx.exec("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL", {iso_now(), user_id});
+        });
+        return load_user(ctx, user_id);
+      });
+}
+
+Action request_password_reset(SharedAuthState state) {
+  return action<EmailInput, Accepted>(
+      {.name = "requestPasswordReset",
+       .description = "Emails a password reset link; answers the same whether or not the account exists",
+       .triggers = {triggers::api("POST", "/password-reset/request", {.status = 202})}},
+      [state](const EmailInput& in, Context& ctx) {
+        state->limit_attempt(ctx, in.email);
+        auto row = ctx.db.query_one("SELECT id, email FROM users WHERE email = $1", {in.email});
+        if (!row) return Accepted{};
+        ctx.db.transaction([&](db::Database& tx) {
+          std::string token = issue_token(tx, std::string(row->at("id").as_string()), "reset_password",
+                                          cfg(ctx).auth.reset_expiry);
+          send_mail(ctx, tx, {.to = std::string(row->at("email").as_string()),
+                          .subject = "Reset your password",
+                          .text = "Open this link to choose a new password: " + link(ctx, "/reset-password", token),
+                          .kind = "reset_password"});
+        });
+        return Accepted{};
+      });
+}
+
+Action reset_password(SharedAuthState state) {
+  return action<ResetPasswordInput, Accepted>(
+      {.name = "resetPassword",
+       .description = "Sets a new password with the token from the reset link; every session is revoked",
+       .triggers = {triggers::api("POST", "/password-reset")},
+       .guards = {guards::rate_limit({.limit = 20, .window = std::chrono::minutes(15)})},
+       .redact = {"token", "password"}},
+      [state](const ResetPasswordInput& in, Context& ctx) {
+        std::string hash = hash_password(in.password, state->params());
+        ctx.db.transaction([&](db::Database& tx) {
+          std::string user_id = redeem_token(tx, in.token, "reset_password");
+          tx.exec("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", {hash, iso_now(), user_id});
+          tx.exec("DELETE FROM sessions WHERE user_id = $1", {user_id});
+          // Other reset links sent before this one die with it.
+          tx.exec("UPDATE auth_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'reset_password' AND used_at IS NULL",
+                  {iso_now(), user_id});
+        });
+        return Accepted{};
+      });
+}
+
+}  // namespace
+
+std::vector<Action> email_actions(const SharedAuthState& state) {
+  return {request_email_verification(), verify_email(), request_password_reset(state), reset_password(state)};
+}
+
+}  // namespace bb::auth
