@@ -70,10 +70,12 @@ int main(int argc, char** argv, const AppManifest& manifest) {
   migrate_cmd->add_flag("--status", migrate_status, "List applied and pending migrations, apply nothing");
   auto* actions_cmd = cli.add_subcommand("actions", "List actions with their module, triggers and guards");
   auto* run_cmd = cli.add_subcommand("run", "Run one action through the executor and print its output");
-  std::string run_action, run_input = "{}", run_user;
+  std::string run_action, run_input = "{}", run_user, run_org;
   run_cmd->add_option("action", run_action, "Action name")->required();
   run_cmd->add_option("--input,-i", run_input, "Input JSON (default {})");
   run_cmd->add_option("--as-user", run_user, "Run as this user id instead of the system principal");
+  run_cmd->add_option("--org", run_org, "With --as-user: the organization to act in (membership is checked)")
+      ->needs(run_cmd->get_option("--as-user"));
 
   try {
     cli.parse(argc, argv);
@@ -119,6 +121,7 @@ int main(int argc, char** argv, const AppManifest& manifest) {
       if (app.config().database.migrate_on_start) app.migrate();
       InvokeOptions o{.trigger_type = "cli"};
       if (!run_user.empty()) o.auth = Auth::user(run_user);
+      o.auth.org_id = run_org;
       RunResult r = app.invoke(run_action, std::move(input), o);
       app.shutdown();
       if (!r.ok()) {
