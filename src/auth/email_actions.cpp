@@ -13,20 +13,27 @@ namespace {
 
 constexpr std::string_view kTokenPrefix = "bbt_";
 
-// Stores a token for the user and returns it (only its hash is kept).
-std::string issue_token(db::Database& db, const std::string& user_id, std::string_view purpose,
+// Stores a token for the user, bound to the address it is mailed to, and returns it (only its
+// hash is kept).
+std::string issue_token(db::Database& db, const std::string& user_id, std::string_view email, std::string_view purpose,
                         std::chrono::seconds ttl) {
   std::string token = random_token(kTokenPrefix);
-  db.exec("INSERT INTO auth_tokens (id, user_id, purpose, token_hash, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-          {new_id(), user_id, purpose, token_hash(token), iso_in(ttl), iso_now()});
+  db.exec(
+      "INSERT INTO auth_tokens (id, user_id, purpose, email, token_hash, expires_at, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+      {new_id(), user_id, purpose, email, token_hash(token), iso_in(ttl), iso_now()});
   return token;
 }
 
-// Marks the token used and returns its user, or throws: unknown, used and expired tokens all
-// get the same answer. The UPDATE's WHERE makes "use once" hold under concurrent requests.
+// Marks the token used and returns its user, or throws: unknown, used and expired tokens, and
+// tokens mailed to an address the account no longer has, all get the same answer. The UPDATE's
+// WHERE makes "use once" hold under concurrent requests.
 std::string redeem_token(db::Database& db, std::string_view token, std::string_view purpose) {
   const std::string hash = token_hash(token), now = iso_now();
-  auto row = db.query_one("SELECT id, user_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2", {hash, purpose});
+  auto row = db.query_one(
+      "SELECT t.id, t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id "
+      "WHERE t.token_hash = $1 AND t.purpose = $2 AND t.email = u.email",
+      {hash, purpose});
   if (!row || db.exec("UPDATE auth_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
                       {now, row->at("id")}) != 1)
     throw Error(ErrorCode::invalid_argument, "this link is invalid, used or expired").with_code("invalid_token");
@@ -55,7 +62,7 @@ Action request_email_verification() {
         UserView user = load_user(ctx, ctx.auth.user_id);
         if (user.email_verified) return Accepted{};
         ctx.db.transaction([&](db::Database& tx) {
-          std::string token = issue_token(tx, user.id, "verify_email", cfg(ctx).auth.verification_expiry);
+          std::string token = issue_token(tx, user.id, user.email, "verify_email", cfg(ctx).auth.verification_expiry);
           send_mail(ctx, tx, {.to = user.email,
                           .subject = "Verify your email",
                           .text = "Open this link to verify your email: " + link(ctx, "/verify-email", token),
@@ -92,8 +99,8 @@ Action request_password_reset(SharedAuthState state) {
         auto row = ctx.db.query_one("SELECT id, email FROM users WHERE email = $1", {in.email});
         if (!row) return Accepted{};
         ctx.db.transaction([&](db::Database& tx) {
-          std::string token = issue_token(tx, std::string(row->at("id").as_string()), "reset_password",
-                                          cfg(ctx).auth.reset_expiry);
+          std::string token = issue_token(tx, std::string(row->at("id").as_string()), row->at("email").as_string(),
+                                          "reset_password", cfg(ctx).auth.reset_expiry);
           send_mail(ctx, tx, {.to = std::string(row->at("email").as_string()),
                           .subject = "Reset your password",
                           .text = "Open this link to choose a new password: " + link(ctx, "/reset-password", token),

@@ -48,6 +48,7 @@ CREATE TABLE auth_tokens (
   id         TEXT PRIMARY KEY,
   user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   purpose    TEXT NOT NULL CHECK (purpose IN ('verify_email', 'reset_password')),
+  email      TEXT NOT NULL,                  -- the address it was sent to: it dies if the account's changes
   token_hash TEXT NOT NULL UNIQUE,
   expires_at TEXT NOT NULL,
   used_at    TEXT,

@@ -18,8 +18,8 @@ bb::Config demo_config() {
   return c;
 }
 
-// The users module wants a signed-in caller; a user principal handed in counts as one.
-const bb::testing::CallOptions kSignedIn{.auth = bb::Auth::user("0190c1a2-0000-7000-8000-00000000a11c")};
+// The operator (the system principal, as from the CLI) passes authenticated() and admin_only().
+const bb::testing::CallOptions kSignedIn{.auth = bb::Auth::system()};
 
 TEST(Users, AnonymousCallersAreRefused) {
   TestApp app(bunbase_app(), demo_config());
@@ -36,6 +36,31 @@ TEST(Users, SignedUpUserSeesTheUsersModule) {
   auto user = app.call<demo::User>("getUser", {{"id", id}}, {.auth = bb::Auth::user(id)});
   EXPECT_EQ(user.email, "ada@example.com");
   EXPECT_EQ(user.role, demo::Role::user);  // the demo's column on the auth module's table
+}
+
+TEST(Users, OnlyAdminsManageOtherAccounts) {
+  TestApp app(bunbase_app(), demo_config());
+  auto sign_up = [&](const std::string& email) {
+    auto r = app.run("signUp", {{"email", email}, {"password", "correct horse"}, {"name", "N"}});
+    EXPECT_TRUE(r.ok());
+    return std::string(r.output.at("user").at("id").as_string());
+  };
+  const std::string ada = sign_up("ada@example.com"), bob = sign_up("bob@example.com");
+  const bb::testing::CallOptions as_bob{.auth = bb::Auth::user(bob)};
+
+  EXPECT_EQ(app.run("listUsers", json::object(), as_bob).error->kind(), bb::ErrorCode::permission_denied);
+  EXPECT_EQ(app.run("updateUser", {{"id", ada}, {"name", "Pwned"}}, as_bob).error->kind(), bb::ErrorCode::permission_denied);
+  EXPECT_EQ(app.run("deleteUser", {{"id", ada}}, as_bob).error->kind(), bb::ErrorCode::permission_denied);
+  EXPECT_EQ(app.run("createUser", {{"email", "c@example.com"}, {"name", "C"}}, as_bob).error->kind(),
+            bb::ErrorCode::permission_denied);
+  EXPECT_EQ(app.run("getUser", {{"id", ada}}, as_bob).error->kind(), bb::ErrorCode::not_found) << "others look missing";
+  EXPECT_TRUE(app.run("getUser", {{"id", bob}}, as_bob).ok()) << "one's own account is readable";
+  EXPECT_EQ(app.call<demo::User>("getUser", {{"id", ada}}, kSignedIn).name, "N") << "nothing changed";
+
+  // An admin (users.role = 'admin') may.
+  app.db().exec("UPDATE users SET role = 'admin' WHERE id = $1", {bob});
+  EXPECT_TRUE(app.run("updateUser", {{"id", ada}, {"name", "Ada"}}, as_bob).ok());
+  EXPECT_TRUE(app.run("listUsers", json::object(), as_bob).ok());
 }
 
 TEST(Users, CreateThenGet) {

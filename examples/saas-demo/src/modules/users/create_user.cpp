@@ -6,7 +6,8 @@ bb::Action create_user() {
   return bb::action<CreateUserInput, CreateUserOutput>(
       {.name = "createUser",
        .description = "Creates a new user account",
-       .triggers = {bb::triggers::api("POST", "/", {.status = 201})}},
+       .triggers = {bb::triggers::api("POST", "/", {.status = 201})},
+       .guards = {admin_only()}},
       [](const CreateUserInput& in, bb::Context& ctx) -> CreateUserOutput {
         auto taken = [] {
           return bb::Error(bb::ErrorCode::conflict, "a user with this email already exists").with_code("email_taken");

@@ -11,9 +11,14 @@ User find_user_or_throw(bb::db::Database& db, std::string_view id) {
 bb::Action get_user() {
   return bb::action<UserId, User>(
       {.name = "getUser",
-       .description = "Returns one user by id",
+       .description = "Returns one user by id: your own account, or any account for an admin",
        .triggers = {bb::triggers::api("GET", "/:id")}},
-      [](const UserId& in, bb::Context& ctx) { return find_user_or_throw(ctx.db, in.id); });
+      [](const UserId& in, bb::Context& ctx) {
+        // Someone else's account looks like a missing one: ids do not reveal who exists.
+        if (std::string_view(in.id) != ctx.auth.user_id && !is_admin(ctx))
+          throw bb::Error(bb::ErrorCode::not_found, "user not found");
+        return find_user_or_throw(ctx.db, in.id);
+      });
 }
 
 }  // namespace demo

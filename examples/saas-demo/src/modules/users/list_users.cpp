@@ -6,7 +6,8 @@ bb::Action list_users() {
   return bb::action<ListUsersInput, ListUsersOutput>(
       {.name = "listUsers",
        .description = "Lists users, oldest first, a page at a time",
-       .triggers = {bb::triggers::api("GET", "/")}},
+       .triggers = {bb::triggers::api("GET", "/")},
+       .guards = {admin_only()}},
       [](const ListUsersInput& in, bb::Context& ctx) {
         std::int64_t limit = in.limit ? in.limit->value : 20;
         std::int64_t offset = in.offset ? in.offset->value : 0;

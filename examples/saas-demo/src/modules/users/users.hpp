@@ -69,6 +69,10 @@ bb::Action list_users();
 bb::Action update_user();
 bb::Action delete_user();
 
+// users.role = 'admin' (or the system principal); admin_only() refuses anyone else with 403.
+bool is_admin(bb::Context& ctx);
+bb::Guard admin_only();
+
 // Shared by the actions: the user or a 404.
 User find_user_or_throw(bb::db::Database& db, std::string_view id);
 
