@@ -238,13 +238,17 @@ TEST(Lifecycle, ReadyzIs503UntilMigrationsAreApplied) {
   ASSERT_EQ(migrate.code, 0) << migrate.err;
   Response ready = http(server.port(), "GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready;
-  // the migrated tables serve: a sign-up, then the guarded create as that user
+  // the migrated tables serve: a sign-up, then the guarded create as that user, refused while it
+  // is a plain user and accepted once the demo's migrated role column makes it an admin
   Response signed_up = http(server.port(), "POST", "/auth/sign-up",
                             R"({"email":"owner@example.com","password":"correct horse","name":"Owner"})");
   ASSERT_EQ(signed_up.status, 201) << signed_up;
   const std::string token = str(signed_up.json().at("token"));
-  Response created = http(server.port(), "POST", "/users", R"({"email":"m@example.com","name":"M"})",
-                          {{"Authorization", "Bearer " + token}});
+  const std::string body = R"({"email":"m@example.com","name":"M"})";
+  expect_problem(http(server.port(), "POST", "/users", body, {{"Authorization", "Bearer " + token}}), 403,
+                 "permission_denied");
+  server.promote_to_admin(str(signed_up.json().at("user").at("id")));
+  Response created = http(server.port(), "POST", "/users", body, {{"Authorization", "Bearer " + token}});
   EXPECT_EQ(created.status, 201) << created;
 }
 

@@ -73,6 +73,7 @@ class DemoServer {
       token_ = std::string(boost::json::parse(r.body).at("token").as_string());
       user_id_ = std::string(boost::json::parse(r.body).at("user").at("id").as_string());
       default_headers() = {{"Authorization", "Bearer " + token_}};
+      promote_to_admin(user_id_);
     }
   }
   ~DemoServer() {
@@ -83,6 +84,9 @@ class DemoServer {
     process_->kill_and_reap();
     if (!token_.empty()) default_headers().clear();
   }
+
+  // Makes the user one of the demo's admins (users.role), who manage other accounts under /users.
+  void promote_to_admin(const std::string& user_id);
 
   // The signed-in user's bearer token and id (empty with sign_in = false).
   const std::string& token() const { return token_; }
@@ -188,5 +192,10 @@ class Sqlite {
  private:
   sqlite3* db_ = nullptr;
 };
+
+inline void DemoServer::promote_to_admin(const std::string& user_id) {
+  Sqlite db(db_path());
+  db.query("UPDATE users SET role = 'admin' WHERE id = ?", {user_id});
+}
 
 }  // namespace bbit

@@ -1,0 +1,1437 @@
+// The auth module (/auth) of the real saas-demo over sockets: sign-up, sign-in and their rate
+// limits, sessions (cookie and bearer, expiry, renewal, sign-out), password change, API keys,
+// the CSRF check on cookie-authenticated requests, email verification and password reset through
+// the mail outbox, hostile input, and what the SQLite file holds (hashes, never secrets).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <regex>
+#include <thread>
+
+#include "tests/integration/support/auth_client.hpp"
+#include "tests/integration/support/demo_server.hpp"
+#include "tests/integration/support/problem.hpp"
+
+namespace bbit {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr const char* kUuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+// 256 random bits, base64url without padding, behind the kind's prefix.
+constexpr const char* kSessionToken = "bbs_[A-Za-z0-9_-]{43}";
+constexpr const char* kApiKey = "bbk_[A-Za-z0-9_-]{43}";
+constexpr const char* kIsoTime = R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z)";
+constexpr std::string_view kPast = "2000-01-01T00:00:00.000Z";
+constexpr std::chrono::seconds kWeek{7 * 24 * 3600};
+
+// An unset std::optional field: the framework omits it from the JSON (null is accepted too).
+bool unset(const boost::json::value& object, std::string_view field) {
+  const auto* v = object.is_object() ? object.get_object().if_contains(field) : nullptr;
+  return !v || v->is_null();
+}
+
+// The API key view has these fields and no other (never the key).
+void expect_api_key_view(const boost::json::value& k) {
+  ASSERT_TRUE(k.is_object()) << k;
+  static const std::set<std::string> allowed = {"id", "name", "prefix", "scopes", "last_used_at",
+                                                "expires_at", "revoked_at", "created_at"};
+  for (const auto& kv : k.get_object()) EXPECT_TRUE(allowed.count(std::string(kv.key()))) << kv.key() << " in " << k;
+  for (const char* required : {"id", "name", "prefix", "scopes", "created_at"})
+    EXPECT_TRUE(k.get_object().contains(required)) << required << " missing in " << k;
+}
+
+std::string cookie_line(const std::string& token, long max_age) {
+  return "bb_session=" + token + "; Path=/; Max-Age=" + std::to_string(max_age) + "; HttpOnly; SameSite=Lax";
+}
+
+// A demo server nobody is signed in to: the tests choose every credential they send.
+class AnonymousServer : public ::testing::Test {
+ protected:
+  Response call(std::string_view method, std::string_view target, std::string_view body = {}, const Headers& headers = {}) {
+    return http(server.port(), method, target, body, headers);
+  }
+  unsigned short port() const { return server.port(); }
+
+  // GET /auth/me with the bearer token: its status.
+  int me_status(const std::string& token) { return call("GET", "/auth/me", {}, bearer(token)).status; }
+
+  // The sessions row of a token (by its SHA-256), if any.
+  std::int64_t session_rows(const std::string& token) {
+    return db.count("SELECT count(*) FROM sessions WHERE token_hash = ?", {sha256_hex(token)});
+  }
+
+  // Makes the account one of the demo's admins (users.role = 'admin'), who manage accounts other
+  // than their own under /users; a signed-up account is a plain user.
+  void promote(const Account& a) {
+    ASSERT_FALSE(a.id.empty()) << "the sign-up failed";
+    server.promote_to_admin(a.id);
+    ASSERT_EQ(db.count("SELECT count(*) FROM users WHERE id = ? AND role = 'admin'", {a.id}), 1) << a.email;
+  }
+
+  DemoServer server{ServerOptions{.sign_in = false}};
+  Sqlite db{server.db_path()};
+};
+
+// The default demo server: owner@example.com is signed in and its bearer token goes with every
+// request that does not set Authorization itself.
+class SignedInServer : public ::testing::Test {
+ protected:
+  Response call(std::string_view method, std::string_view target, std::string_view body = {}, const Headers& headers = {}) {
+    return http(server.port(), method, target, body, headers);
+  }
+  unsigned short port() const { return server.port(); }
+
+  // POST /auth/api-keys as the signed-in owner (or with `headers`): {api_key, key}.
+  boost::json::value create_key(const boost::json::object& body, const Headers& headers = {}) {
+    Response r = call("POST", "/auth/api-keys", json_text(body), headers);
+    EXPECT_EQ(r.status, 201) << r;
+    return r.json();
+  }
+
+  DemoServer server;
+  Sqlite db{server.db_path()};
+};
+
+// ================================================================================================
+// Sign-up
+// ================================================================================================
+
+class AuthSignUp : public AnonymousServer {};
+
+TEST_F(AuthSignUp, CreatesTheUserASessionAndTheCookie) {
+  Response r = call("POST", "/auth/sign-up", R"({"email":"ada@example.com","password":"correct horse","name":"Ada"})");
+  ASSERT_EQ(r.status, 201) << r;
+  EXPECT_THAT(r.header("content-type").value_or(""), StartsWith("application/json"));
+  auto v = r.json();
+  ASSERT_TRUE(v.is_object()) << r;
+  EXPECT_EQ(v.get_object().size(), 3u) << r;
+  const auto& user = v.at("user");
+  ASSERT_TRUE(user.is_object()) << r;
+  EXPECT_EQ(user.get_object().size(), 5u) << r;
+  const std::string id = str(user.at("id"));
+  EXPECT_THAT(id, MatchesRegex(kUuid));
+  EXPECT_EQ(str(user.at("email")), "ada@example.com");
+  EXPECT_EQ(str(user.at("name")), "Ada");
+  EXPECT_EQ(user.at("email_verified"), boost::json::value(false)) << r;
+  EXPECT_TRUE(about_from_now(str(user.at("created_at")), std::chrono::seconds(0)));
+  const std::string token = str(v.at("token"));
+  EXPECT_THAT(token, MatchesRegex(kSessionToken));
+  EXPECT_TRUE(about_from_now(str(v.at("expires_at")), kWeek)) << r;
+
+  // The session cookie: the token, a week, HttpOnly, SameSite=Lax, no Secure in development.
+  EXPECT_EQ(r.header_count("set-cookie"), 1u) << r;
+  EXPECT_EQ(session_set_cookie(r).value_or(""), cookie_line(token, 604800)) << r;
+
+  // The token is a live session.
+  Response me = call("GET", "/auth/me", {}, bearer(token));
+  ASSERT_EQ(me.status, 200) << me;
+  EXPECT_EQ(me.json(), user) << me;
+
+  // The row is in the users table the auth module owns, with the demo's own column.
+  auto rows = db.query("SELECT email, name, role, password_hash, email_verified_at FROM users WHERE id = ?", {id});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["email"].value_or(""), "ada@example.com");
+  EXPECT_EQ(rows[0]["role"].value_or(""), "user");
+  EXPECT_FALSE(rows[0]["email_verified_at"].has_value());
+  EXPECT_THAT(rows[0]["password_hash"].value_or(""), StartsWith("$argon2id$v=19$m=8,t=1,p=1$"));
+  EXPECT_THAT(rows[0]["password_hash"].value_or(""), Not(HasSubstr("correct horse")));
+  auto sessions = db.query("SELECT user_id, token_hash, ip, expires_at FROM sessions");
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(sessions[0]["user_id"].value_or(""), id);
+  EXPECT_EQ(sessions[0]["token_hash"].value_or(""), sha256_hex(token));
+  EXPECT_EQ(sessions[0]["ip"].value_or(""), "127.0.0.1");
+  EXPECT_EQ(sessions[0]["expires_at"].value_or(""), str(v.at("expires_at")));
+
+  // The demo's users module serves the same row, with its role column.
+  Response got = call("GET", "/users/" + id, {}, bearer(token));
+  ASSERT_EQ(got.status, 200) << got;
+  EXPECT_EQ(str(got.json().at("email")), "ada@example.com");
+  EXPECT_EQ(str(got.json().at("name")), "Ada");
+  EXPECT_EQ(str(got.json().at("role")), "user");
+  // Listing every account is for the demo's admins: a plain user is refused, an admin is served.
+  expect_problem(call("GET", "/users", {}, bearer(token)), 403, "permission_denied");
+  server.promote_to_admin(id);
+  Response list = call("GET", "/users", {}, bearer(token));
+  ASSERT_EQ(list.status, 200) << list;
+  EXPECT_EQ(list.json().at("total"), 1) << list;
+  ASSERT_EQ(list.json().at("users").as_array().size(), 1u) << list;
+  EXPECT_EQ(str(list.json().at("users").at(0).at("id")), id) << list;
+  EXPECT_EQ(str(list.json().at("users").at(0).at("role")), "admin") << list;
+}
+
+TEST_F(AuthSignUp, DuplicateEmailInAnyCaseIs409AndCreatesNothing) {
+  Account a = sign_up(port(), "dup@example.com");
+  Response again = call("POST", "/auth/sign-up", json_text({{"email", "dup@example.com"}, {"password", "another password"}, {"name", "B"}}));
+  expect_problem(again, 409, "email_taken");
+  EXPECT_FALSE(session_set_cookie(again).has_value()) << again;
+  Response upper = call("POST", "/auth/sign-up", json_text({{"email", "DUP@Example.COM"}, {"password", "another password"}, {"name", "B"}}));
+  expect_problem(upper, 409, "email_taken");
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
+  // The first account keeps its password.
+  EXPECT_EQ(sign_in(port(), "dup@example.com", kPassword).status, 200);
+  expect_problem(sign_in(port(), "dup@example.com", "another password"), 401, "invalid_credentials");
+}
+
+TEST_F(AuthSignUp, CannotSetRoleOrVerifiedFlag) {
+  Response r = call("POST", "/auth/sign-up",
+                    R"({"email":"eve@example.com","password":"correct horse","name":"Eve","role":"admin","email_verified":true})");
+  expect_validation(r, {"/role", "/email_verified"});
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE role = 'admin'"), 0);
+}
+
+TEST_F(AuthSignUp, TheUsersModuleRequiresAuthentication) {
+  Account a = sign_up(port(), "member@example.com");
+  expect_problem(call("GET", "/users"), 401, "unauthenticated");
+  expect_problem(call("GET", "/users/" + a.id), 401, "unauthenticated");
+  expect_problem(call("POST", "/users", R"({"email":"x@example.com","name":"X"})"), 401, "unauthenticated");
+  expect_problem(call("PATCH", "/users/" + a.id, R"({"name":"X"})"), 401, "unauthenticated");
+  expect_problem(call("DELETE", "/users/" + a.id), 401, "unauthenticated");
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 1);
+  EXPECT_EQ(db.query("SELECT name FROM users")[0]["name"].value_or(""), "Someone");
+  // With the session the module's guard lets the caller in: one's own account is readable, and
+  // managing the others is then a question of the demo's admin role (403, not 401)...
+  EXPECT_EQ(call("GET", "/users/" + a.id, {}, bearer(a.token)).status, 200);
+  expect_problem(call("GET", "/users", {}, bearer(a.token)), 403, "permission_denied");
+  // ...which, once granted, lets the same request pass.
+  promote(a);
+  EXPECT_EQ(call("GET", "/users", {}, bearer(a.token)).status, 200);
+}
+
+// Accounts other than one's own are managed by the demo's admins (users.role = 'admin'): over
+// HTTP a plain signed-up user is refused every /users route that touches another account or all
+// of them, sees another account as a missing one, and reads its own.
+TEST_F(AuthSignUp, APlainUserManagesNoAccountButItsOwn) {
+  Account plain = sign_up(port(), "plain@example.com", kPassword, "Plain");
+  Account other = sign_up(port(), "other@example.com", kPassword, "Other");
+  ASSERT_EQ(db.count("SELECT count(*) FROM users WHERE role = 'user'"), 2);
+  const auto users_before = db.query("SELECT * FROM users ORDER BY id");
+  const auto sessions_before = db.query("SELECT id, user_id, token_hash FROM sessions ORDER BY id");
+  const std::string create_body = R"({"email":"made-by-plain@example.com","name":"Made","role":"admin"})";
+  const std::string patch_body = R"({"name":"Pwned","email":"pwned@example.com","role":"user"})";
+
+  expect_problem(call("GET", "/users", {}, bearer(plain.token)), 403, "permission_denied");
+  expect_problem(call("POST", "/users", create_body, bearer(plain.token)), 403, "permission_denied");
+  expect_problem(call("PATCH", "/users/" + other.id, patch_body, bearer(plain.token)), 403, "permission_denied");
+  expect_problem(call("DELETE", "/users/" + other.id, {}, bearer(plain.token)), 403, "permission_denied");
+  // Another account looks exactly like one that does not exist.
+  Response theirs = call("GET", "/users/" + other.id, {}, bearer(plain.token));
+  expect_problem(theirs, 404, "not_found");
+  EXPECT_EQ(str(theirs.json().at("detail")), "user not found") << theirs;
+  EXPECT_THAT(theirs.body, Not(HasSubstr("other@example.com"))) << theirs;
+  Response missing = call("GET", "/users/0190a4c2-7d1e-7c4b-9a3f-2b1c0d9e8f7a", {}, bearer(plain.token));
+  expect_problem(missing, 404, "not_found");
+  EXPECT_EQ(theirs.json().at("detail"), missing.json().at("detail")) << theirs << missing;
+  // One's own account is readable.
+  Response own = call("GET", "/users/" + plain.id, {}, bearer(plain.token));
+  ASSERT_EQ(own.status, 200) << own;
+  EXPECT_EQ(str(own.json().at("id")), plain.id);
+  EXPECT_EQ(str(own.json().at("email")), "plain@example.com");
+  EXPECT_EQ(str(own.json().at("role")), "user");
+
+  // Nothing changed: the same accounts, field for field, and every session still there.
+  EXPECT_EQ(db.query("SELECT * FROM users ORDER BY id"), users_before);
+  EXPECT_EQ(db.query("SELECT id, user_id, token_hash FROM sessions ORDER BY id"), sessions_before);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE role = 'admin'"), 0);
+  EXPECT_EQ(me_status(other.token), 200);
+
+  // The same requests pass once the caller is an admin: the refusals above were the role's.
+  promote(plain);
+  Response seen = call("GET", "/users/" + other.id, {}, bearer(plain.token));
+  ASSERT_EQ(seen.status, 200) << seen;
+  EXPECT_EQ(str(seen.json().at("email")), "other@example.com");
+  Response list = call("GET", "/users", {}, bearer(plain.token));
+  ASSERT_EQ(list.status, 200) << list;
+  EXPECT_EQ(list.json().at("total"), 2) << list;
+  EXPECT_EQ(call("POST", "/users", create_body, bearer(plain.token)).status, 201);
+  EXPECT_EQ(call("PATCH", "/users/" + other.id, patch_body, bearer(plain.token)).status, 200);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE id = ? AND name = 'Pwned'", {other.id}), 1);
+  EXPECT_EQ(call("DELETE", "/users/" + other.id, {}, bearer(plain.token)).status, 200);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE id = ?", {other.id}), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 2) << "plain and the account it created";
+}
+
+// ================================================================================================
+// Sign-in
+// ================================================================================================
+
+class AuthSignIn : public AnonymousServer {};
+
+TEST_F(AuthSignIn, RightPasswordStartsAnotherSessionInAnyEmailCase) {
+  Account a = sign_up(port(), "grace@example.com");
+  Response r = sign_in(port(), "Grace@EXAMPLE.com", kPassword);
+  ASSERT_EQ(r.status, 200) << r;
+  auto v = r.json();
+  EXPECT_EQ(str(v.at("user").at("id")), a.id);
+  EXPECT_EQ(str(v.at("user").at("email")), "grace@example.com");
+  EXPECT_EQ(str(v.at("user").at("name")), "Someone");
+  const std::string token = str(v.at("token"));
+  EXPECT_THAT(token, MatchesRegex(kSessionToken));
+  EXPECT_NE(token, a.token);
+  EXPECT_TRUE(about_from_now(str(v.at("expires_at")), kWeek)) << r;
+  EXPECT_EQ(session_set_cookie(r).value_or(""), cookie_line(token, 604800)) << r;
+  // Both sessions live side by side.
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions WHERE user_id = ?", {a.id}), 2);
+  EXPECT_EQ(me_status(a.token), 200);
+  EXPECT_EQ(me_status(token), 200);
+}
+
+TEST_F(AuthSignIn, WrongPasswordAndUnknownEmailAnswerTheSame) {
+  Account a = sign_up(port(), "known@example.com");
+  Response wrong = sign_in(port(), "known@example.com", "not the password");
+  Response unknown = sign_in(port(), "nobody@example.com", "not the password");
+  expect_problem(wrong, 401, "invalid_credentials");
+  expect_problem(unknown, 401, "invalid_credentials");
+  auto w = wrong.json(), u = unknown.json();
+  ASSERT_TRUE(w.is_object() && u.is_object());
+  for (const char* field : {"type", "title", "status", "detail", "code", "instance"}) {
+    ASSERT_TRUE(w.get_object().contains(field)) << field << "\n" << wrong;
+    ASSERT_TRUE(u.get_object().contains(field)) << field << "\n" << unknown;
+    EXPECT_EQ(w.at(field), u.at(field)) << field;
+  }
+  // Nothing else tells them apart: same set of fields, same headers but the trace.
+  EXPECT_EQ(w.get_object().size(), u.get_object().size());
+  EXPECT_EQ(wrong.header("content-type"), unknown.header("content-type"));
+  EXPECT_FALSE(session_set_cookie(wrong).has_value()) << wrong;
+  EXPECT_FALSE(session_set_cookie(unknown).has_value()) << unknown;
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1) << "only the sign-up's session";
+}
+
+TEST_F(AuthSignIn, AccountWithoutAPasswordCannotSignIn) {
+  Account a = sign_up(port(), "admin@example.com");
+  promote(a);  // creating accounts under /users is for the demo's admins
+  // The demo's users module creates accounts without a password.
+  Response created = call("POST", "/users", R"({"email":"nopass@example.com","name":"No Pass"})", bearer(a.token));
+  ASSERT_EQ(created.status, 201) << created;
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email = 'nopass@example.com' AND password_hash IS NULL"), 1);
+  expect_problem(sign_in(port(), "nopass@example.com", "any password at all"), 401, "invalid_credentials");
+  expect_problem(sign_in(port(), "nopass@example.com", ""), 400, "validation_failed");
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
+}
+
+// A stored hash made with weaker argon2id parameters than the configured ones is replaced on the
+// next successful sign-in; a stronger one is kept (no downgrade).
+TEST(AuthRehash, WeakerHashIsUpgradedOnSignInAndStrongerIsKept) {
+  TempDir config_dir;
+  const std::string strong_config =
+      write_auth_config(config_dir, {{"password_memory_kib", "16"}, {"password_iterations", "2"}});
+  DemoServer weak({.sign_in = false});
+  DemoServer strong({.args = {"--config", strong_config, "serve"}, .sign_in = false});
+  const std::string email = "rehash@example.com", password = "the same password";
+  sign_up(weak.port(), email, password);
+  sign_up(strong.port(), email, password);
+  Sqlite weak_db(weak.db_path()), strong_db(strong.db_path());
+  auto hash_of = [&](Sqlite& db) {
+    auto rows = db.query("SELECT password_hash FROM users WHERE email = ?", {email});
+    return rows.empty() ? std::string() : rows[0]["password_hash"].value_or("");
+  };
+  const std::string weak_hash = hash_of(weak_db), strong_hash = hash_of(strong_db);
+  ASSERT_THAT(weak_hash, StartsWith("$argon2id$v=19$m=8,t=1,p=1$"));
+  ASSERT_THAT(strong_hash, StartsWith("$argon2id$v=19$m=16,t=2,p=1$"));
+
+  // The strong server holds a weak hash: signing in upgrades it.
+  strong_db.query("UPDATE users SET password_hash = ? WHERE email = ?", {weak_hash, email});
+  ASSERT_EQ(sign_in(strong.port(), email, password).status, 200);
+  const std::string upgraded = hash_of(strong_db);
+  EXPECT_THAT(upgraded, StartsWith("$argon2id$v=19$m=16,t=2,p=1$"));
+  EXPECT_NE(upgraded, weak_hash);
+  ASSERT_EQ(sign_in(strong.port(), email, password).status, 200) << "the upgraded hash verifies";
+  EXPECT_EQ(hash_of(strong_db), upgraded) << "an up-to-date hash is not rewritten";
+  // A wrong password never rewrites the hash.
+  EXPECT_EQ(sign_in(strong.port(), email, "wrong password").status, 401);
+  EXPECT_EQ(hash_of(strong_db), upgraded);
+
+  // The weak server holds a stronger hash: kept as it is.
+  weak_db.query("UPDATE users SET password_hash = ? WHERE email = ?", {strong_hash, email});
+  ASSERT_EQ(sign_in(weak.port(), email, password).status, 200);
+  EXPECT_EQ(hash_of(weak_db), strong_hash);
+}
+
+// ================================================================================================
+// Rate limits (the demo's: 10 attempts per 15 min, per IP and per email)
+// ================================================================================================
+
+class AuthRateLimit : public AnonymousServer {
+ protected:
+  static std::string ip(int n) { return "127.0.0." + std::to_string(n); }
+
+  static void expect_rate_limited(const Response& r, int max_retry_after) {
+    expect_problem(r, 429, "rate_limited");
+    auto ra = r.header("retry-after");
+    ASSERT_TRUE(ra.has_value()) << r;
+    EXPECT_THAT(*ra, MatchesRegex("[0-9]+")) << r;
+    int seconds = std::atoi(ra->c_str());
+    EXPECT_GE(seconds, 1) << r;
+    EXPECT_LE(seconds, max_retry_after) << r;
+  }
+};
+
+TEST_F(AuthRateLimit, EleventhAttemptForOneEmailIs429FromAnyAddress) {
+  // Each attempt from another address: only the per-email limit can refuse them.
+  const std::string body = credentials("ghost@example.com", "guessed password");
+  for (int i = 0; i < 10; ++i) {
+    SCOPED_TRACE(i);
+    expect_problem(http_from(ip(10 + i), port(), "POST", "/auth/sign-in", body), 401, "invalid_credentials");
+  }
+  Response eleventh = http_from(ip(40), port(), "POST", "/auth/sign-in", body);
+  expect_rate_limited(eleventh, 15 * 60);
+  // The key is the email in any case.
+  expect_rate_limited(http_from(ip(41), port(), "POST", "/auth/sign-in", credentials("GHOST@Example.com", "x")), 15 * 60);
+  // Another email from yet another address is not affected.
+  Account other = sign_up(port(), "other@example.com");
+  Response ok = http_from(ip(42), port(), "POST", "/auth/sign-in", credentials("other@example.com", kPassword));
+  EXPECT_EQ(ok.status, 200) << ok;
+}
+
+TEST_F(AuthRateLimit, LockedEmailRefusesEvenTheRightPassword) {
+  Account victim = sign_up(port(), "victim@example.com");  // an attempt for the email too
+  const std::string guess = credentials("victim@example.com", "guessed password");
+  int refused_at = 0;
+  for (int i = 1; i <= 12 && !refused_at; ++i) {
+    Response r = http_from(ip(10 + i), port(), "POST", "/auth/sign-in", guess);
+    if (r.status == 429) refused_at = i;
+    else expect_problem(r, 401, "invalid_credentials");
+  }
+  // sign-up + 9 guesses = 10 attempts; the 10th guess (the 11th attempt) is refused.
+  EXPECT_EQ(refused_at, 10);
+  Response right = http_from(ip(50), port(), "POST", "/auth/sign-in", credentials("victim@example.com", kPassword));
+  expect_rate_limited(right, 15 * 60);
+  EXPECT_FALSE(session_set_cookie(right).has_value());
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1) << "only the sign-up's session";
+  EXPECT_EQ(me_status(victim.token), 200) << "existing sessions are not affected";
+}
+
+TEST_F(AuthRateLimit, EleventhAttemptFromOneAddressIs429WhateverTheEmail) {
+  Account real = sign_up(port(), "real@example.com");  // from 127.0.0.1
+  for (int i = 0; i < 10; ++i) {
+    SCOPED_TRACE(i);
+    Response r = http_from(ip(5), port(), "POST", "/auth/sign-in",
+                           credentials("nobody" + std::to_string(i) + "@example.com", "guessed password"));
+    expect_problem(r, 401, "invalid_credentials");
+  }
+  expect_rate_limited(http_from(ip(5), port(), "POST", "/auth/sign-in", credentials("nobody10@example.com", "x")), 15 * 60);
+  // From that address even a real account with its password is refused...
+  expect_rate_limited(http_from(ip(5), port(), "POST", "/auth/sign-in", credentials("real@example.com", kPassword)), 15 * 60);
+  // ...and sign-up too.
+  expect_rate_limited(http_from(ip(5), port(), "POST", "/auth/sign-up",
+                                json_text({{"email", "new@example.com"}, {"password", kPassword}, {"name", "N"}})),
+                      15 * 60);
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email = 'new@example.com'"), 0);
+  // From another address the account signs in.
+  Response ok = http_from(ip(6), port(), "POST", "/auth/sign-in", credentials("real@example.com", kPassword));
+  EXPECT_EQ(ok.status, 200) << ok;
+}
+
+TEST_F(AuthRateLimit, PasswordResetRequestsAreLimitedPerEmail) {
+  Account victim = sign_up(port(), "inbox@example.com");
+  const std::string body = R"({"email":"inbox@example.com"})";
+  int accepted = 0, refused_at = 0;
+  for (int i = 1; i <= 12 && !refused_at; ++i) {
+    Response r = http_from(ip(10 + i), port(), "POST", "/auth/password-reset/request", body);
+    if (r.status == 202) {
+      ++accepted;
+    } else if (r.status == 429) {
+      refused_at = i;
+      expect_rate_limited(r, 15 * 60);
+    } else {
+      ADD_FAILURE() << r;
+    }
+  }
+  EXPECT_GT(refused_at, 0) << "never rate limited: the inbox can be flooded";
+  EXPECT_LE(accepted, 10);
+  EXPECT_EQ(db.count("SELECT count(*) FROM mail_outbox WHERE kind = 'reset_password'"), accepted)
+      << "a refused request sends nothing";
+}
+
+TEST(AuthRateLimitWindow, AttemptsAreAllowedAgainOnceTheWindowEnds) {
+  TempDir config_dir;
+  const std::string config = write_auth_config(config_dir, {{"sign_in_limit", "2"}, {"sign_in_window", "\"2s\""}});
+  DemoServer server({.args = {"--config", config, "serve"}, .sign_in = false});
+  const std::string body = credentials("window@example.com", "guessed password");
+  EXPECT_EQ(http_from("127.0.0.9", server.port(), "POST", "/auth/sign-in", body).status, 401);
+  EXPECT_EQ(http_from("127.0.0.9", server.port(), "POST", "/auth/sign-in", body).status, 401);
+  Response refused = http_from("127.0.0.9", server.port(), "POST", "/auth/sign-in", body);
+  expect_problem(refused, 429, "rate_limited");
+  ASSERT_TRUE(refused.header("retry-after").has_value()) << refused;
+  const int retry_after = std::atoi(refused.header("retry-after")->c_str());
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(retry_after * 1000 + 300));
+  Response again = http_from("127.0.0.9", server.port(), "POST", "/auth/sign-in", body);
+  expect_problem(again, 401, "invalid_credentials");
+}
+
+// ================================================================================================
+// Sessions
+// ================================================================================================
+
+class AuthSession : public AnonymousServer {};
+
+TEST_F(AuthSession, SignOutDeletesTheSessionAndClearsTheCookie) {
+  Account a = sign_up(port(), "leaver@example.com");
+  const std::string other = sign_in_token(port(), "leaver@example.com", kPassword);
+  ASSERT_EQ(session_rows(a.token), 1);
+  Response out = call("POST", "/auth/sign-out", {}, bearer(a.token));
+  EXPECT_EQ(out.status, 204) << out;
+  EXPECT_TRUE(out.body.empty()) << out;
+  EXPECT_EQ(session_set_cookie(out).value_or(""), "bb_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax") << out;
+  EXPECT_EQ(session_rows(a.token), 0);
+  expect_problem(call("GET", "/auth/me", {}, bearer(a.token)), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/me", {}, session_cookie(a.token)), 401, "unauthenticated");
+  expect_problem(call("POST", "/auth/sign-out", {}, bearer(a.token)), 401, "unauthenticated");
+  // Only that session ended.
+  EXPECT_EQ(me_status(other), 200);
+  EXPECT_EQ(session_rows(other), 1);
+}
+
+TEST_F(AuthSession, SignOutWithTheCookie) {
+  Account a = sign_up(port(), "cookie@example.com");
+  Response out = call("POST", "/auth/sign-out", {}, session_cookie(a.token));
+  EXPECT_EQ(out.status, 204) << out;
+  EXPECT_EQ(session_set_cookie(out).value_or(""), "bb_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax") << out;
+  EXPECT_EQ(session_rows(a.token), 0);
+  expect_problem(call("GET", "/auth/me", {}, session_cookie(a.token)), 401, "unauthenticated");
+}
+
+TEST_F(AuthSession, MeWithoutCredentialsOrWithAForgedExpiredOrRevokedTokenIs401) {
+  Account a = sign_up(port(), "me@example.com", kPassword, "Me Myself");
+  Response me = call("GET", "/auth/me", {}, bearer(a.token));
+  ASSERT_EQ(me.status, 200) << me;
+  EXPECT_EQ(str(me.json().at("id")), a.id);
+  EXPECT_EQ(str(me.json().at("email")), "me@example.com");
+  EXPECT_EQ(str(me.json().at("name")), "Me Myself");
+  EXPECT_EQ(me.json().at("email_verified"), boost::json::value(false));
+
+  expect_problem(call("GET", "/auth/me"), 401, "unauthenticated");
+  // A well-formed token nobody issued, and the real one altered by one character.
+  expect_problem(call("GET", "/auth/me", {}, bearer("bbs_" + std::string(43, 'A'))), 401, "unauthenticated");
+  std::string altered = a.token;
+  altered.back() = altered.back() == 'A' ? 'B' : 'A';
+  expect_problem(call("GET", "/auth/me", {}, bearer(altered)), 401, "unauthenticated");
+  // Expired: its row says so.
+  const std::string second = sign_in_token(port(), "me@example.com", kPassword);
+  db.query("UPDATE sessions SET expires_at = ? WHERE token_hash = ?", {std::string(kPast), sha256_hex(second)});
+  expect_problem(call("GET", "/auth/me", {}, bearer(second)), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/me", {}, session_cookie(second)), 401, "unauthenticated");
+  expect_problem(call("GET", "/users", {}, bearer(second)), 401, "unauthenticated");
+  // Revoked: its row is gone.
+  db.query("DELETE FROM sessions WHERE token_hash = ?", {sha256_hex(a.token)});
+  expect_problem(call("GET", "/auth/me", {}, bearer(a.token)), 401, "unauthenticated");
+}
+
+TEST_F(AuthSession, OnlyTheTokensHashIsStored) {
+  Account a = sign_up(port(), "hash@example.com");
+  const std::string second = sign_in_token(port(), "hash@example.com", kPassword);
+  auto rows = db.query("SELECT * FROM sessions ORDER BY created_at");
+  ASSERT_EQ(rows.size(), 2u);
+  std::set<std::string> hashes;
+  for (auto& row : rows) {
+    const std::string h = row["token_hash"].value_or("");
+    EXPECT_TRUE(is_lower_hex(h, 64)) << h;
+    hashes.insert(h);
+    for (const auto& [column, value] : row) {
+      if (!value) continue;
+      EXPECT_THAT(*value, Not(HasSubstr(a.token))) << column;
+      EXPECT_THAT(*value, Not(HasSubstr(second))) << column;
+      EXPECT_THAT(*value, Not(HasSubstr(a.token.substr(4)))) << column;
+    }
+  }
+  EXPECT_EQ(hashes, (std::set<std::string>{sha256_hex(a.token), sha256_hex(second)}));
+}
+
+TEST_F(AuthSession, TheCookieAuthenticatesAmongOtherCookies) {
+  Account a = sign_up(port(), "jar@example.com");
+  Response me = call("GET", "/auth/me", {}, {{"Cookie", "theme=dark; bb_session=" + a.token + "; lang=en"}});
+  ASSERT_EQ(me.status, 200) << me;
+  EXPECT_EQ(str(me.json().at("id")), a.id);
+  expect_problem(call("GET", "/auth/me", {}, {{"Cookie", "bb_session="}}), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/me", {}, {{"Cookie", "bb_session=bbs_nothing"}}), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/me", {}, {{"Cookie", "other_session=" + a.token}}), 401, "unauthenticated");
+}
+
+TEST_F(AuthSession, ASessionInUseIsRenewed) {
+  Account a = sign_up(port(), "slide@example.com");
+  const std::string hash = sha256_hex(a.token);
+  // The session was last seen two hours ago and ends in an hour.
+  db.query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?",
+           {iso_from_now(-std::chrono::hours(2)), iso_from_now(std::chrono::hours(1)), hash});
+  Response me = call("GET", "/auth/me", {}, session_cookie(a.token));
+  ASSERT_EQ(me.status, 200) << me;
+  // The cookie is sent again for the full lifetime and the row is extended.
+  EXPECT_EQ(session_set_cookie(me).value_or(""), cookie_line(a.token, 604800)) << me;
+  auto row = db.query("SELECT last_seen_at, expires_at FROM sessions WHERE token_hash = ?", {hash});
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_TRUE(about_from_now(row[0]["expires_at"].value_or(""), kWeek));
+  EXPECT_TRUE(about_from_now(row[0]["last_seen_at"].value_or(""), std::chrono::seconds(0)));
+  // Just renewed: the next request writes nothing.
+  Response again = call("GET", "/auth/me", {}, session_cookie(a.token));
+  ASSERT_EQ(again.status, 200) << again;
+  EXPECT_FALSE(session_set_cookie(again).has_value()) << again;
+
+  // A bearer session is renewed too (no cookie is set for it).
+  db.query("UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE token_hash = ?",
+           {iso_from_now(-std::chrono::hours(2)), iso_from_now(std::chrono::hours(1)), hash});
+  Response by_bearer = call("GET", "/auth/me", {}, bearer(a.token));
+  ASSERT_EQ(by_bearer.status, 200) << by_bearer;
+  EXPECT_FALSE(session_set_cookie(by_bearer).has_value()) << by_bearer;
+  EXPECT_TRUE(about_from_now(db.query("SELECT expires_at FROM sessions WHERE token_hash = ?", {hash})[0]["expires_at"].value_or(""), kWeek));
+}
+
+TEST_F(AuthSession, DeletedUsersSessionsStopWorking) {
+  Account admin = sign_up(port(), "admin@example.com");
+  promote(admin);  // deleting another account under /users is for the demo's admins
+  Account gone = sign_up(port(), "gone@example.com");
+  ASSERT_EQ(me_status(gone.token), 200);
+  ASSERT_EQ(call("GET", "/users/" + gone.id, {}, bearer(gone.token)).status, 200);
+  Response del = call("DELETE", "/users/" + gone.id, {}, bearer(admin.token));
+  ASSERT_EQ(del.status, 200) << del;
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions WHERE user_id = ?", {gone.id}), 0) << "ON DELETE CASCADE";
+  expect_problem(call("GET", "/auth/me", {}, bearer(gone.token)), 401, "unauthenticated");
+  expect_problem(call("GET", "/users", {}, bearer(gone.token)), 401, "unauthenticated");
+  expect_problem(call("GET", "/users/" + gone.id, {}, bearer(gone.token)), 401, "unauthenticated");
+  expect_problem(sign_in(port(), "gone@example.com", kPassword), 401, "invalid_credentials");
+  EXPECT_EQ(me_status(admin.token), 200);
+}
+
+TEST(AuthSessionExpiry, ConfiguredTokenExpiryIsTheCookiesAndTheSessionsLifetime) {
+  TempDir config_dir;
+  const std::string config = write_auth_config(config_dir, {{"token_expiry", "\"1h\""}});
+  DemoServer server({.args = {"--config", config, "serve"}, .sign_in = false});
+  Account a = sign_up(server.port(), "hour@example.com");
+  EXPECT_EQ(session_set_cookie(a.response).value_or(""), cookie_line(a.token, 3600)) << a.response;
+  EXPECT_TRUE(about_from_now(str(a.response.json().at("expires_at")), std::chrono::hours(1))) << a.response;
+  Sqlite db(server.db_path());
+  EXPECT_TRUE(about_from_now(db.query("SELECT expires_at FROM sessions")[0]["expires_at"].value_or(""), std::chrono::hours(1)));
+}
+
+// ================================================================================================
+// Password change
+// ================================================================================================
+
+class AuthPassword : public AnonymousServer {};
+
+TEST_F(AuthPassword, ChangeRevokesEveryOtherSessionAndIssuesANewOne) {
+  Account a = sign_up(port(), "changer@example.com");
+  const std::string other = sign_in_token(port(), "changer@example.com", kPassword);
+  ASSERT_EQ(me_status(other), 200);
+  Response r = call("POST", "/auth/password",
+                    json_text({{"current_password", kPassword}, {"new_password", "a brand new password"}}), bearer(a.token));
+  ASSERT_EQ(r.status, 200) << r;
+  auto v = r.json();
+  ASSERT_TRUE(v.is_object()) << r;
+  const std::string fresh = str(v.at("token"));
+  EXPECT_THAT(fresh, MatchesRegex(kSessionToken));
+  EXPECT_NE(fresh, a.token);
+  EXPECT_NE(fresh, other);
+  EXPECT_TRUE(about_from_now(str(v.at("expires_at")), kWeek)) << r;
+  EXPECT_EQ(session_set_cookie(r).value_or(""), cookie_line(fresh, 604800)) << r;
+  // Every earlier session, the caller's included, is gone at once; the new one works.
+  expect_problem(call("GET", "/auth/me", {}, bearer(a.token)), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/me", {}, bearer(other)), 401, "unauthenticated");
+  EXPECT_EQ(me_status(fresh), 200);
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions WHERE user_id = ?", {a.id}), 1);
+  // The old password no longer signs in; the new one does.
+  expect_problem(sign_in(port(), "changer@example.com", kPassword), 401, "invalid_credentials");
+  EXPECT_EQ(sign_in(port(), "changer@example.com", "a brand new password").status, 200);
+}
+
+TEST_F(AuthPassword, WrongCurrentPasswordIs403AndChangesNothing) {
+  Account a = sign_up(port(), "careful@example.com");
+  const std::string before = db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or("");
+  Response r = call("POST", "/auth/password",
+                    json_text({{"current_password", "not my password"}, {"new_password", "a brand new password"}}),
+                    bearer(a.token));
+  expect_problem(r, 403, "wrong_password");
+  EXPECT_FALSE(session_set_cookie(r).has_value()) << r;
+  EXPECT_EQ(db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or(""), before);
+  EXPECT_EQ(me_status(a.token), 200) << "the session survives";
+  EXPECT_EQ(sign_in(port(), "careful@example.com", kPassword).status, 200);
+}
+
+TEST_F(AuthPassword, RequiresAuthenticationAndAValidNewPassword) {
+  Account a = sign_up(port(), "strict@example.com");
+  expect_problem(call("POST", "/auth/password", json_text({{"current_password", kPassword}, {"new_password", "a brand new password"}})),
+                 401, "unauthenticated");
+  expect_validation(call("POST", "/auth/password", json_text({{"current_password", kPassword}, {"new_password", "short"}}), bearer(a.token)),
+                    {"/new_password"});
+  expect_validation(call("POST", "/auth/password",
+                         json_text({{"current_password", kPassword}, {"new_password", std::string(300, 'p')}}), bearer(a.token)),
+                    {"/new_password"});
+  expect_validation(call("POST", "/auth/password", R"({"new_password":"a brand new password"})", bearer(a.token)),
+                    {"/current_password"});
+  EXPECT_EQ(me_status(a.token), 200);
+  EXPECT_EQ(sign_in(port(), "strict@example.com", kPassword).status, 200);
+}
+
+// A stolen session cannot be turned into a password change by guessing: the guesses are limited
+// per user (10 per window, as sign-in), whatever address they come from.
+TEST_F(AuthPassword, GuessingTheCurrentPasswordIsRateLimited) {
+  Account a = sign_up(port(), "guarded@example.com");
+  const std::string hash_before = db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or("");
+  for (int i = 0; i < 10; ++i) {
+    SCOPED_TRACE(i);
+    Response r = http_from("127.0.0." + std::to_string(20 + i), port(), "POST", "/auth/password",
+                           json_text({{"current_password", "guess number " + std::to_string(i)}, {"new_password", "attacker's choice"}}),
+                           bearer(a.token));
+    expect_problem(r, 403, "wrong_password");
+  }
+  Response right = http_from("127.0.0.40", port(), "POST", "/auth/password",
+                             json_text({{"current_password", kPassword}, {"new_password", "attacker's choice"}}), bearer(a.token));
+  expect_problem(right, 429, "rate_limited");
+  EXPECT_TRUE(right.header("retry-after").has_value()) << right;
+  EXPECT_EQ(db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or(""), hash_before);
+  EXPECT_EQ(me_status(a.token), 200);
+}
+
+// ================================================================================================
+// API keys
+// ================================================================================================
+
+class AuthApiKeys : public SignedInServer {};
+
+TEST_F(AuthApiKeys, CreateShowsTheKeyOnceAndStoresOnlyItsHash) {
+  Response r = call("POST", "/auth/api-keys", R"({"name":"ci","scopes":["users:read","reports.*"],"expires_in_days":30})");
+  ASSERT_EQ(r.status, 201) << r;
+  auto v = r.json();
+  ASSERT_TRUE(v.is_object()) << r;
+  EXPECT_EQ(v.get_object().size(), 2u) << r;
+  const std::string key = str(v.at("key"));
+  EXPECT_THAT(key, MatchesRegex(kApiKey));
+  const auto& k = v.at("api_key");
+  expect_api_key_view(k);
+  const std::string id = str(k.at("id"));
+  EXPECT_THAT(id, MatchesRegex(kUuid));
+  EXPECT_EQ(str(k.at("name")), "ci");
+  EXPECT_EQ(str(k.at("prefix")), key.substr(0, 12));
+  EXPECT_EQ(k.at("scopes"), boost::json::parse(R"(["users:read","reports.*"])")) << r;
+  EXPECT_TRUE(unset(k, "last_used_at")) << r;
+  EXPECT_TRUE(unset(k, "revoked_at")) << r;
+  EXPECT_TRUE(about_from_now(str(k.at("expires_at")), std::chrono::days(30))) << r;
+  EXPECT_TRUE(about_from_now(str(k.at("created_at")), std::chrono::seconds(0))) << r;
+
+  // The row: the key's SHA-256, never the key.
+  auto rows = db.query("SELECT * FROM api_keys");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["id"].value_or(""), id);
+  EXPECT_EQ(rows[0]["user_id"].value_or(""), server.user_id());
+  EXPECT_EQ(rows[0]["key_hash"].value_or(""), sha256_hex(key));
+  for (const auto& [column, value] : rows[0])
+    if (value) {
+      EXPECT_THAT(*value, Not(HasSubstr(key.substr(12)))) << column;
+    }
+
+  // Listed without the key.
+  Response list = call("GET", "/auth/api-keys");
+  ASSERT_EQ(list.status, 200) << list;
+  ASSERT_EQ(list.json().at("items").as_array().size(), 1u) << list;
+  EXPECT_EQ(list.json().at("items").at(0), k) << list;
+  EXPECT_THAT(list.body, Not(HasSubstr(key.substr(12))));
+
+  // Without scopes or expiry: [] and null.
+  auto plain = create_key({{"name", "plain"}});
+  EXPECT_EQ(plain.at("api_key").at("scopes"), boost::json::array()) << plain;
+  EXPECT_TRUE(unset(plain.at("api_key"), "expires_at")) << plain;
+  EXPECT_NE(str(plain.at("key")), key);
+  // Newest first.
+  Response both = call("GET", "/auth/api-keys");
+  ASSERT_EQ(both.json().at("items").as_array().size(), 2u) << both;
+  EXPECT_EQ(str(both.json().at("items").at(0).at("name")), "plain");
+  EXPECT_EQ(str(both.json().at("items").at(1).at("name")), "ci");
+}
+
+TEST_F(AuthApiKeys, AKeyAuthenticatesRequestsButCannotManageKeys) {
+  auto created = create_key({{"name", "robot"}});
+  const std::string key = str(created.at("key")), id = str(created.at("api_key").at("id"));
+  Response me = call("GET", "/auth/me", {}, bearer(key));
+  ASSERT_EQ(me.status, 200) << me;
+  EXPECT_EQ(str(me.json().at("id")), server.user_id());
+  EXPECT_EQ(str(me.json().at("email")), "owner@example.com");
+  EXPECT_FALSE(session_set_cookie(me).has_value()) << me;
+  Response users = call("GET", "/users", {}, bearer(key));
+  EXPECT_EQ(users.status, 200) << users;
+  Response created_user = call("POST", "/users", R"({"email":"made-by-key@example.com","name":"K"})", bearer(key));
+  EXPECT_EQ(created_user.status, 201) << created_user;
+  // Its use is recorded.
+  auto used = db.query("SELECT last_used_at FROM api_keys WHERE id = ?", {id});
+  ASSERT_EQ(used.size(), 1u);
+  ASSERT_TRUE(used[0]["last_used_at"].has_value());
+  EXPECT_TRUE(about_from_now(*used[0]["last_used_at"], std::chrono::seconds(0)));
+  auto listed = call("GET", "/auth/api-keys").json();
+  ASSERT_TRUE(listed.is_object()) << listed;
+  expect_api_key_view(listed.at("items").at(0));
+  EXPECT_EQ(str(listed.at("items").at(0).at("last_used_at")), *used[0]["last_used_at"]) << listed;
+
+  // A leaked key cannot mint, list or revoke keys.
+  expect_problem(call("POST", "/auth/api-keys", R"({"name":"more"})", bearer(key)), 403, "session_required");
+  expect_problem(call("GET", "/auth/api-keys", {}, bearer(key)), 403, "session_required");
+  expect_problem(call("DELETE", "/auth/api-keys/" + id, {}, bearer(key)), 403, "session_required");
+  EXPECT_EQ(db.count("SELECT count(*) FROM api_keys"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL"), 0);
+  EXPECT_EQ(call("GET", "/auth/me", {}, bearer(key)).status, 200);
+}
+
+TEST_F(AuthApiKeys, RevokedKeyStopsWorkingAtOnce) {
+  auto created = create_key({{"name", "temp"}});
+  const std::string key = str(created.at("key")), id = str(created.at("api_key").at("id"));
+  ASSERT_EQ(call("GET", "/auth/me", {}, bearer(key)).status, 200);
+  Response del = call("DELETE", "/auth/api-keys/" + id);
+  EXPECT_EQ(del.status, 204) << del;
+  EXPECT_TRUE(del.body.empty()) << del;
+  expect_problem(call("GET", "/auth/me", {}, bearer(key)), 401, "unauthenticated");
+  expect_problem(call("GET", "/users", {}, bearer(key)), 401, "unauthenticated");
+  Response list = call("GET", "/auth/api-keys");
+  auto items = list.json().at("items");
+  ASSERT_EQ(items.as_array().size(), 1u) << list;
+  ASSERT_FALSE(unset(items.at(0), "revoked_at")) << list;
+  EXPECT_TRUE(about_from_now(str(items.at(0).at("revoked_at")), std::chrono::seconds(0))) << list;
+  expect_problem(call("DELETE", "/auth/api-keys/" + id), 404, "api_key_not_found");
+  EXPECT_EQ(call("GET", "/auth/me").status, 200) << "the owner's session is untouched";
+}
+
+TEST_F(AuthApiKeys, AnotherUsersKeyIs404AndKeepsWorking) {
+  Account other = sign_up(port(), "other@example.com");
+  auto theirs = create_key({{"name", "theirs"}}, bearer(other.token));
+  const std::string key = str(theirs.at("key")), id = str(theirs.at("api_key").at("id"));
+  expect_problem(call("DELETE", "/auth/api-keys/" + id), 404, "api_key_not_found");
+  EXPECT_EQ(db.count("SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL"), 0);
+  Response me = call("GET", "/auth/me", {}, bearer(key));
+  ASSERT_EQ(me.status, 200) << me;
+  EXPECT_EQ(str(me.json().at("id")), other.id);
+  // Each sees only their own keys.
+  EXPECT_EQ(call("GET", "/auth/api-keys").json().at("items").as_array().size(), 0u);
+  EXPECT_EQ(call("GET", "/auth/api-keys", {}, bearer(other.token)).json().at("items").as_array().size(), 1u);
+  expect_problem(call("DELETE", "/auth/api-keys/0190a4c2-7d1e-7c4b-9a3f-2b1c0d9e8f7a"), 404, "api_key_not_found");
+  expect_validation(call("DELETE", "/auth/api-keys/not-a-uuid"), {"/id"});
+  // The owner of the key revokes it.
+  EXPECT_EQ(call("DELETE", "/auth/api-keys/" + id, {}, bearer(other.token)).status, 204);
+  EXPECT_EQ(call("GET", "/auth/me", {}, bearer(key)).status, 401);
+}
+
+TEST_F(AuthApiKeys, ExpiredKeyIsRefused) {
+  auto created = create_key({{"name", "short-lived"}, {"expires_in_days", 1}});
+  const std::string key = str(created.at("key")), id = str(created.at("api_key").at("id"));
+  ASSERT_EQ(call("GET", "/auth/me", {}, bearer(key)).status, 200);
+  db.query("UPDATE api_keys SET expires_at = ? WHERE id = ?", {std::string(kPast), id});
+  expect_problem(call("GET", "/auth/me", {}, bearer(key)), 401, "unauthenticated");
+  expect_problem(call("GET", "/users", {}, bearer(key)), 401, "unauthenticated");
+}
+
+TEST_F(AuthApiKeys, KeyIsNotACookieNorASessionToken) {
+  auto created = create_key({{"name", "k"}});
+  const std::string key = str(created.at("key"));
+  NoDefaultHeaders anonymous;
+  expect_problem(call("GET", "/auth/me", {}, session_cookie(key)), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/me", {}, bearer("bbs_" + key.substr(4))), 401, "unauthenticated");
+  // ...nor is a session token an API key.
+  expect_problem(call("GET", "/auth/me", {}, bearer("bbk_" + server.token().substr(4))), 401, "unauthenticated");
+  EXPECT_EQ(call("GET", "/auth/me", {}, bearer(key)).status, 200);
+}
+
+TEST_F(AuthApiKeys, InvalidKeyRequestsAre400) {
+  expect_validation(call("POST", "/auth/api-keys", "{}"), {"/name"});
+  expect_validation(call("POST", "/auth/api-keys", R"({"name":""})"), {"/name"});
+  expect_validation(call("POST", "/auth/api-keys", json_text({{"name", std::string(101, 'n')}})), {"/name"});
+  expect_validation(call("POST", "/auth/api-keys", R"({"name":"k","scopes":["has space"]})"), {"/scopes/0"});
+  expect_validation(call("POST", "/auth/api-keys", R"({"name":"k","scopes":"users:read"})"), {"/scopes"});
+  expect_validation(call("POST", "/auth/api-keys", R"({"name":"k","expires_in_days":0})"), {"/expires_in_days"});
+  expect_validation(call("POST", "/auth/api-keys", R"({"name":"k","expires_in_days":3651})"), {"/expires_in_days"});
+  expect_validation(call("POST", "/auth/api-keys", R"({"name":"k","expires_in_days":"7"})"), {"/expires_in_days"});
+  EXPECT_EQ(db.count("SELECT count(*) FROM api_keys"), 0);
+  NoDefaultHeaders anonymous;
+  expect_problem(call("POST", "/auth/api-keys", R"({"name":"k"})"), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/api-keys"), 401, "unauthenticated");
+}
+
+// ================================================================================================
+// CSRF: cookie-authenticated unsafe requests from another site
+// ================================================================================================
+
+class AuthCsrf : public AnonymousServer {};
+
+TEST_F(AuthCsrf, CrossSiteCookieRequestsAreRefusedAndChangeNothing) {
+  Account a = sign_up(port(), "victim@example.com");
+  promote(a);  // an admin: without the CSRF check, POST/PATCH/DELETE /users would all go through
+  const std::string hash_before = db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or("");
+  const std::vector<Headers> attacks = {
+      {{"Origin", "http://evil.example"}},
+      {{"Origin", "null"}},
+      {{"Origin", "http://127.0.0.1.evil.example"}},
+      {{"Origin", "http://127.0.0.1:9999"}},
+      {{"Sec-Fetch-Site", "cross-site"}},
+      {{"Sec-Fetch-Site", "cross-site"}, {"Origin", "http://127.0.0.1"}},
+  };
+  for (const auto& attack : attacks) {
+    SCOPED_TRACE(attack.front().first + ": " + attack.front().second);
+    const Headers h = session_cookie(a.token, attack);
+    expect_problem(call("POST", "/users", R"({"email":"planted@example.com","name":"P"})", h), 403, "cross_site_request");
+    expect_problem(call("PATCH", "/users/" + a.id, R"({"name":"Hacked"})", h), 403, "cross_site_request");
+    expect_problem(call("DELETE", "/users/" + a.id, {}, h), 403, "cross_site_request");
+    expect_problem(call("POST", "/auth/sign-out", {}, h), 403, "cross_site_request");
+    expect_problem(call("POST", "/auth/password",
+                        json_text({{"current_password", kPassword}, {"new_password", "attacker's password"}}), h),
+                   403, "cross_site_request");
+    expect_problem(call("POST", "/auth/api-keys", R"({"name":"stolen"})", h), 403, "cross_site_request");
+    expect_problem(call("POST", "/auth/verify-email/request", {}, h), 403, "cross_site_request");
+  }
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 1);
+  EXPECT_EQ(db.query("SELECT name FROM users")[0]["name"].value_or(""), "Someone");
+  EXPECT_EQ(db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or(""), hash_before);
+  EXPECT_EQ(session_rows(a.token), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM api_keys"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM mail_outbox"), 0);
+  EXPECT_EQ(me_status(a.token), 200);
+}
+
+TEST_F(AuthCsrf, SameOriginAndHeaderlessCookieRequestsPass) {
+  Account a = sign_up(port(), "owner@example.com");
+  promote(a);  // creating and listing accounts under /users is for the demo's admins
+  Response same = call("POST", "/users", R"({"email":"one@example.com","name":"One"})",
+                       session_cookie(a.token, {{"Origin", "http://127.0.0.1"}}));
+  EXPECT_EQ(same.status, 201) << same;
+  Response fetch_same = call("POST", "/users", R"({"email":"two@example.com","name":"Two"})",
+                             session_cookie(a.token, {{"Sec-Fetch-Site", "same-origin"}, {"Origin", "http://127.0.0.1"}}));
+  EXPECT_EQ(fetch_same.status, 201) << fetch_same;
+  Response typed = call("POST", "/users", R"({"email":"three@example.com","name":"Three"})",
+                        session_cookie(a.token, {{"Sec-Fetch-Site", "none"}}));
+  EXPECT_EQ(typed.status, 201) << typed;
+  Response bare = call("POST", "/users", R"({"email":"four@example.com","name":"Four"})", session_cookie(a.token));
+  EXPECT_EQ(bare.status, 201) << bare;
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 5);
+  // Safe methods are not checked: a cross-site GET reads (SameSite=Lax is the browser's part).
+  Response read = call("GET", "/users", {}, session_cookie(a.token, {{"Origin", "http://evil.example"}, {"Sec-Fetch-Site", "cross-site"}}));
+  EXPECT_EQ(read.status, 200) << read;
+  // The same-origin sign-out goes through.
+  Response out = call("POST", "/auth/sign-out", {}, session_cookie(a.token, {{"Origin", "http://127.0.0.1"}}));
+  EXPECT_EQ(out.status, 204) << out;
+  EXPECT_EQ(session_rows(a.token), 0);
+}
+
+TEST_F(AuthCsrf, BearerRequestsAreNotSubjectToTheCheck) {
+  Account a = sign_up(port(), "api@example.com");
+  promote(a);  // creating accounts under /users is for the demo's admins
+  const Headers h = bearer(a.token, {{"Origin", "http://evil.example"}, {"Sec-Fetch-Site", "cross-site"}});
+  Response created = call("POST", "/users", R"({"email":"via-bearer@example.com","name":"B"})", h);
+  EXPECT_EQ(created.status, 201) << created;
+  Response key = call("POST", "/auth/api-keys", R"({"name":"from-elsewhere"})", h);
+  EXPECT_EQ(key.status, 201) << key;
+  Response out = call("POST", "/auth/sign-out", {}, h);
+  EXPECT_EQ(out.status, 204) << out;
+}
+
+TEST(AuthCsrfTrusted, ConfiguredTrustedOriginsPass) {
+  DemoServer server({.env = {{"BUNBASE_AUTH_TRUSTED_ORIGINS", "https://app.example.com,https://admin.example.com"}},
+                     .sign_in = false});
+  Account a = sign_up(server.port(), "spa@example.com");
+  ASSERT_FALSE(a.id.empty());
+  server.promote_to_admin(a.id);  // creating accounts under /users is for the demo's admins
+  Response trusted = http(server.port(), "POST", "/users", R"({"email":"a@example.com","name":"A"})",
+                          session_cookie(a.token, {{"Origin", "https://app.example.com"}}));
+  EXPECT_EQ(trusted.status, 201) << trusted;
+  Response second = http(server.port(), "POST", "/users", R"({"email":"b@example.com","name":"B"})",
+                         session_cookie(a.token, {{"Origin", "https://admin.example.com"}}));
+  EXPECT_EQ(second.status, 201) << second;
+  // Scheme and host must match a trusted origin exactly.
+  expect_problem(http(server.port(), "POST", "/users", R"({"email":"c@example.com","name":"C"})",
+                      session_cookie(a.token, {{"Origin", "https://other.example.com"}})),
+                 403, "cross_site_request");
+  expect_problem(http(server.port(), "POST", "/users", R"({"email":"d@example.com","name":"D"})",
+                      session_cookie(a.token, {{"Origin", "http://app.example.com"}})),
+                 403, "cross_site_request");
+  Sqlite db(server.db_path());
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 3);
+}
+
+TEST_F(AuthCsrf, SignUpAndSignInRefuseCrossSiteRequests) {
+  const std::string signup = json_text({{"email", "lured@example.com"}, {"password", kPassword}, {"name", "L"}});
+  expect_problem(call("POST", "/auth/sign-up", signup, {{"Origin", "http://evil.example"}}), 403, "cross_site_request");
+  expect_problem(call("POST", "/auth/sign-up", signup, {{"Sec-Fetch-Site", "cross-site"}}), 403, "cross_site_request");
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 0);
+  // Same origin: accepted.
+  Response ok = call("POST", "/auth/sign-up", signup, {{"Origin", "http://127.0.0.1"}, {"Sec-Fetch-Site", "same-origin"}});
+  ASSERT_EQ(ok.status, 201) << ok;
+  // Login CSRF: a cross-site sign-in gets no session, even with the right password.
+  Response cross = sign_in(port(), "lured@example.com", kPassword, {{"Origin", "http://evil.example"}});
+  expect_problem(cross, 403, "cross_site_request");
+  EXPECT_FALSE(session_set_cookie(cross).has_value()) << cross;
+  expect_problem(sign_in(port(), "lured@example.com", kPassword, {{"Sec-Fetch-Site", "cross-site"}}), 403, "cross_site_request");
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
+  EXPECT_EQ(sign_in(port(), "lured@example.com", kPassword, {{"Origin", "http://127.0.0.1"}}).status, 200);
+}
+
+// ================================================================================================
+// Email verification and password reset
+// ================================================================================================
+
+class AuthEmail : public AnonymousServer {
+ protected:
+  struct Mail {
+    std::string to, subject, body, kind, token;
+  };
+  // The outbox rows of a kind, oldest first, with the token of the link they carry.
+  std::vector<Mail> outbox(const std::string& kind) {
+    std::vector<Mail> out;
+    for (auto& row : db.query("SELECT to_address, subject, body_text, kind FROM mail_outbox WHERE kind = ? ORDER BY created_at, rowid", {kind})) {
+      Mail m{row["to_address"].value_or(""), row["subject"].value_or(""), row["body_text"].value_or(""), row["kind"].value_or(""), ""};
+      std::smatch match;
+      if (std::regex_search(m.body, match, std::regex(R"(\?token=(bbt_[A-Za-z0-9_-]+))"))) m.token = match[1];
+      out.push_back(std::move(m));
+    }
+    return out;
+  }
+  std::string token_json(const std::string& token) { return json_text({{"token", token}}); }
+};
+
+TEST_F(AuthEmail, VerificationFlow) {
+  Account a = sign_up(port(), "verify@example.com");
+  Response req = call("POST", "/auth/verify-email/request", {}, bearer(a.token));
+  ASSERT_EQ(req.status, 202) << req;
+  EXPECT_EQ(req.json(), boost::json::parse(R"({"accepted":true})")) << req;
+  auto mails = outbox("verify_email");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "verify@example.com");
+  EXPECT_EQ(mails[0].subject, "Verify your email");
+  EXPECT_THAT(mails[0].body, HasSubstr("http://localhost:3000/verify-email?token=bbt_"));
+  EXPECT_THAT(mails[0].token, MatchesRegex("bbt_[A-Za-z0-9_-]{43}"));
+  // Stored as a hash, for this user and purpose, expiring in a day.
+  auto tokens = db.query("SELECT user_id, purpose, token_hash, expires_at, used_at FROM auth_tokens");
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0]["user_id"].value_or(""), a.id);
+  EXPECT_EQ(tokens[0]["purpose"].value_or(""), "verify_email");
+  EXPECT_EQ(tokens[0]["token_hash"].value_or(""), sha256_hex(mails[0].token));
+  EXPECT_TRUE(about_from_now(tokens[0]["expires_at"].value_or(""), std::chrono::hours(24)));
+  EXPECT_FALSE(tokens[0]["used_at"].has_value());
+
+  // Redeemed without a session (the link is opened wherever the mail is read).
+  Response ok = call("POST", "/auth/verify-email", token_json(mails[0].token));
+  ASSERT_EQ(ok.status, 200) << ok;
+  EXPECT_EQ(str(ok.json().at("id")), a.id);
+  EXPECT_EQ(str(ok.json().at("email")), "verify@example.com");
+  EXPECT_EQ(ok.json().at("email_verified"), boost::json::value(true)) << ok;
+  EXPECT_EQ(call("GET", "/auth/me", {}, bearer(a.token)).json().at("email_verified"), boost::json::value(true));
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM auth_tokens WHERE used_at IS NOT NULL"), 1);
+  // Single use.
+  expect_problem(call("POST", "/auth/verify-email", token_json(mails[0].token)), 400, "invalid_token");
+  // Already verified: accepted, nothing sent.
+  Response again = call("POST", "/auth/verify-email/request", {}, bearer(a.token));
+  EXPECT_EQ(again.status, 202) << again;
+  EXPECT_EQ(outbox("verify_email").size(), 1u);
+}
+
+TEST_F(AuthEmail, VerificationRequestNeedsASession) {
+  expect_problem(call("POST", "/auth/verify-email/request"), 401, "unauthenticated");
+  EXPECT_EQ(db.count("SELECT count(*) FROM mail_outbox"), 0);
+}
+
+TEST_F(AuthEmail, VerificationRequestsAreRateLimitedPerUser) {
+  Account a = sign_up(port(), "eager@example.com");
+  Account b = sign_up(port(), "patient@example.com");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(call("POST", "/auth/verify-email/request", {}, bearer(a.token)).status, 202) << i;
+  Response sixth = call("POST", "/auth/verify-email/request", {}, bearer(a.token));
+  expect_problem(sixth, 429, "rate_limited");
+  EXPECT_TRUE(sixth.header("retry-after").has_value()) << sixth;
+  EXPECT_EQ(outbox("verify_email").size(), 5u);
+  // Another user from the same address is not affected.
+  EXPECT_EQ(call("POST", "/auth/verify-email/request", {}, bearer(b.token)).status, 202);
+  EXPECT_EQ(outbox("verify_email").size(), 6u);
+}
+
+TEST_F(AuthEmail, ExpiredOrUnknownVerificationTokenIs400) {
+  Account a = sign_up(port(), "late@example.com");
+  ASSERT_EQ(call("POST", "/auth/verify-email/request", {}, bearer(a.token)).status, 202);
+  auto mails = outbox("verify_email");
+  ASSERT_EQ(mails.size(), 1u);
+  db.query("UPDATE auth_tokens SET expires_at = ?", {std::string(kPast)});
+  expect_problem(call("POST", "/auth/verify-email", token_json(mails[0].token)), 400, "invalid_token");
+  expect_problem(call("POST", "/auth/verify-email", token_json("bbt_" + std::string(43, 'x'))), 400, "invalid_token");
+  expect_problem(call("POST", "/auth/verify-email", token_json("anything")), 400, "invalid_token");
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL"), 0);
+  EXPECT_EQ(call("GET", "/auth/me", {}, bearer(a.token)).json().at("email_verified"), boost::json::value(false));
+}
+
+TEST_F(AuthEmail, PasswordResetFlow) {
+  Account a = sign_up(port(), "forgetful@example.com");
+  const std::string other = sign_in_token(port(), "forgetful@example.com", kPassword);
+  // Asked for with the address in another case: mailed to the stored address.
+  Response req = call("POST", "/auth/password-reset/request", R"({"email":"Forgetful@Example.com"})");
+  ASSERT_EQ(req.status, 202) << req;
+  EXPECT_EQ(req.json(), boost::json::parse(R"({"accepted":true})")) << req;
+  auto mails = outbox("reset_password");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].to, "forgetful@example.com");
+  EXPECT_EQ(mails[0].subject, "Reset your password");
+  EXPECT_THAT(mails[0].body, HasSubstr("http://localhost:3000/reset-password?token=bbt_"));
+  EXPECT_THAT(mails[0].token, MatchesRegex("bbt_[A-Za-z0-9_-]{43}"));
+  auto tokens = db.query("SELECT purpose, token_hash, expires_at FROM auth_tokens");
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(tokens[0]["purpose"].value_or(""), "reset_password");
+  EXPECT_EQ(tokens[0]["token_hash"].value_or(""), sha256_hex(mails[0].token));
+  EXPECT_TRUE(about_from_now(tokens[0]["expires_at"].value_or(""), std::chrono::hours(1)));
+
+  Response reset = call("POST", "/auth/password-reset", json_text({{"token", mails[0].token}, {"password", "chosen after reset"}}));
+  ASSERT_EQ(reset.status, 200) << reset;
+  EXPECT_EQ(reset.json(), boost::json::parse(R"({"accepted":true})")) << reset;
+  // Every session is revoked.
+  expect_problem(call("GET", "/auth/me", {}, bearer(a.token)), 401, "unauthenticated");
+  expect_problem(call("GET", "/auth/me", {}, bearer(other)), 401, "unauthenticated");
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 0);
+  // Single use.
+  expect_problem(call("POST", "/auth/password-reset", json_text({{"token", mails[0].token}, {"password", "a third password"}})),
+                 400, "invalid_token");
+  // The new password signs in, the old one does not.
+  expect_problem(sign_in(port(), "forgetful@example.com", kPassword), 401, "invalid_credentials");
+  expect_problem(sign_in(port(), "forgetful@example.com", "a third password"), 401, "invalid_credentials");
+  EXPECT_EQ(sign_in(port(), "forgetful@example.com", "chosen after reset").status, 200);
+}
+
+TEST_F(AuthEmail, ResetRequestForAnUnknownEmailLooksTheSame) {
+  Account a = sign_up(port(), "exists@example.com");
+  Response known = call("POST", "/auth/password-reset/request", R"({"email":"exists@example.com"})");
+  Response unknown = call("POST", "/auth/password-reset/request", R"({"email":"missing@example.com"})");
+  EXPECT_EQ(known.status, 202) << known;
+  EXPECT_EQ(unknown.status, 202) << unknown;
+  EXPECT_EQ(known.body, unknown.body);
+  EXPECT_EQ(known.header("content-type"), unknown.header("content-type"));
+  auto mails = outbox("reset_password");
+  ASSERT_EQ(mails.size(), 1u) << "only the known address gets mail";
+  EXPECT_EQ(mails[0].to, "exists@example.com");
+  EXPECT_EQ(db.count("SELECT count(*) FROM auth_tokens"), 1);
+}
+
+TEST_F(AuthEmail, ExpiredResetTokenIs400AndThePasswordStays) {
+  Account a = sign_up(port(), "slow@example.com");
+  ASSERT_EQ(call("POST", "/auth/password-reset/request", R"({"email":"slow@example.com"})").status, 202);
+  auto mails = outbox("reset_password");
+  ASSERT_EQ(mails.size(), 1u);
+  const std::string hash_before = db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or("");
+  db.query("UPDATE auth_tokens SET expires_at = ?", {std::string(kPast)});
+  expect_problem(call("POST", "/auth/password-reset", json_text({{"token", mails[0].token}, {"password", "too late now"}})),
+                 400, "invalid_token");
+  EXPECT_EQ(db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or(""), hash_before);
+  EXPECT_EQ(me_status(a.token), 200) << "a refused reset revokes nothing";
+}
+
+TEST_F(AuthEmail, UsingAResetLinkKillsTheOlderOnes) {
+  Account a = sign_up(port(), "twice@example.com");
+  ASSERT_EQ(call("POST", "/auth/password-reset/request", R"({"email":"twice@example.com"})").status, 202);
+  ASSERT_EQ(call("POST", "/auth/password-reset/request", R"({"email":"twice@example.com"})").status, 202);
+  auto mails = outbox("reset_password");
+  ASSERT_EQ(mails.size(), 2u);
+  ASSERT_NE(mails[0].token, mails[1].token);
+  ASSERT_EQ(call("POST", "/auth/password-reset", json_text({{"token", mails[1].token}, {"password", "newest link used"}})).status, 200);
+  expect_problem(call("POST", "/auth/password-reset", json_text({{"token", mails[0].token}, {"password", "older link used"}})),
+                 400, "invalid_token");
+  EXPECT_EQ(sign_in(port(), "twice@example.com", "newest link used").status, 200);
+}
+
+TEST_F(AuthEmail, TokensOnlyServeTheirOwnPurpose) {
+  Account a = sign_up(port(), "purpose@example.com");
+  ASSERT_EQ(call("POST", "/auth/verify-email/request", {}, bearer(a.token)).status, 202);
+  ASSERT_EQ(call("POST", "/auth/password-reset/request", R"({"email":"purpose@example.com"})").status, 202);
+  const std::string verify = outbox("verify_email").at(0).token, reset = outbox("reset_password").at(0).token;
+  const std::string hash_before = db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or("");
+  // A verification link does not reset the password...
+  expect_problem(call("POST", "/auth/password-reset", json_text({{"token", verify}, {"password", "hijacked password"}})),
+                 400, "invalid_token");
+  EXPECT_EQ(db.query("SELECT password_hash FROM users")[0]["password_hash"].value_or(""), hash_before);
+  EXPECT_EQ(me_status(a.token), 200);
+  // ...and a reset link does not verify the email.
+  expect_problem(call("POST", "/auth/verify-email", token_json(reset)), 400, "invalid_token");
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL"), 0);
+  // Neither was spent by the misuse.
+  EXPECT_EQ(call("POST", "/auth/verify-email", token_json(verify)).status, 200);
+  EXPECT_EQ(call("POST", "/auth/password-reset", json_text({{"token", reset}, {"password", "the real new one"}})).status, 200);
+}
+
+TEST_F(AuthEmail, AnInvalidNewPasswordDoesNotSpendTheResetToken) {
+  Account a = sign_up(port(), "retry@example.com");
+  ASSERT_EQ(call("POST", "/auth/password-reset/request", R"({"email":"retry@example.com"})").status, 202);
+  const std::string token = outbox("reset_password").at(0).token;
+  expect_validation(call("POST", "/auth/password-reset", json_text({{"token", token}, {"password", "short"}})), {"/password"});
+  expect_validation(call("POST", "/auth/password-reset", json_text({{"token", token}, {"password", std::string(300, 'p')}})),
+                    {"/password"});
+  EXPECT_EQ(db.count("SELECT count(*) FROM auth_tokens WHERE used_at IS NULL"), 1);
+  EXPECT_EQ(me_status(a.token), 200);
+  EXPECT_EQ(call("POST", "/auth/password-reset", json_text({{"token", token}, {"password", "long enough now"}})).status, 200);
+}
+
+// The link proves control of the address it was mailed to. If the account's email changes
+// meanwhile (an admin's PATCH /users/:id in the demo writes the users table auth owns), the old
+// link must not mark the new, never-proven address as verified.
+TEST_F(AuthEmail, VerificationLinkDoesNotVerifyAnAddressItWasNotSentTo) {
+  Account admin = sign_up(port(), "admin@example.com");
+  promote(admin);
+  Account a = sign_up(port(), "old-address@example.com");
+  ASSERT_EQ(call("POST", "/auth/verify-email/request", {}, bearer(a.token)).status, 202);
+  auto mails = outbox("verify_email");
+  ASSERT_EQ(mails.size(), 1u);
+  ASSERT_EQ(mails[0].to, "old-address@example.com");
+  Response patched = call("PATCH", "/users/" + a.id, R"({"email":"never-proven@example.com"})", bearer(admin.token));
+  ASSERT_EQ(patched.status, 200) << patched;
+  ASSERT_EQ(str(patched.json().at("email")), "never-proven@example.com") << patched;
+  Response r = call("POST", "/auth/verify-email", token_json(mails[0].token));
+  expect_problem(r, 400, "invalid_token");
+  EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL"), 0);
+  EXPECT_EQ(call("GET", "/auth/me", {}, bearer(a.token)).json().at("email_verified"), boost::json::value(false));
+}
+
+// A reset link mailed to the account's previous address must not take over the account once its
+// email has changed (here by an admin, through the demo's PATCH /users/:id).
+TEST_F(AuthEmail, ResetLinkMailedToAPreviousAddressDiesWhenTheEmailChanges) {
+  Account admin = sign_up(port(), "admin@example.com");
+  promote(admin);
+  Account a = sign_up(port(), "previous@example.com");
+  ASSERT_EQ(call("POST", "/auth/password-reset/request", R"({"email":"previous@example.com"})").status, 202);
+  auto mails = outbox("reset_password");
+  ASSERT_EQ(mails.size(), 1u);
+  ASSERT_EQ(mails[0].to, "previous@example.com");
+  const std::string token = mails[0].token;
+  ASSERT_EQ(call("PATCH", "/users/" + a.id, R"({"email":"current@example.com"})", bearer(admin.token)).status, 200);
+  expect_problem(call("POST", "/auth/password-reset", json_text({{"token", token}, {"password", "taken over now"}})), 400,
+                 "invalid_token");
+  EXPECT_EQ(me_status(a.token), 200);
+  EXPECT_EQ(sign_in(port(), "current@example.com", kPassword).status, 200);
+}
+
+// ================================================================================================
+// Races: single-use tokens and unique emails hold under concurrent requests
+// ================================================================================================
+
+class AuthConcurrency : public AnonymousServer {
+ protected:
+  // Runs `n` requests at once (each on its own connection) and returns the responses.
+  std::vector<Response> at_once(int n, const std::function<Response(int)>& request) {
+    std::vector<Response> out(static_cast<std::size_t>(n));
+    std::vector<std::thread> threads;
+    std::atomic<int> ready{0};
+    for (int i = 0; i < n; ++i)
+      threads.emplace_back([&, i] {
+        ++ready;
+        while (ready.load() < n) std::this_thread::yield();
+        try {
+          out[static_cast<std::size_t>(i)] = request(i);
+        } catch (const std::exception& e) {
+          out[static_cast<std::size_t>(i)].reason = e.what();  // status stays 0
+        }
+      });
+    for (auto& t : threads) t.join();
+    return out;
+  }
+  static std::map<int, int> by_status(const std::vector<Response>& rs) {
+    std::map<int, int> m;
+    for (const auto& r : rs) ++m[r.status];
+    return m;
+  }
+};
+
+TEST_F(AuthConcurrency, AResetTokenIsRedeemedOnce) {
+  Account a = sign_up(port(), "raced@example.com");
+  ASSERT_EQ(call("POST", "/auth/password-reset/request", R"({"email":"raced@example.com"})").status, 202);
+  auto rows = db.query("SELECT body_text FROM mail_outbox");
+  ASSERT_EQ(rows.size(), 1u);
+  std::smatch m;
+  const std::string body = rows[0]["body_text"].value_or("");
+  ASSERT_TRUE(std::regex_search(body, m, std::regex(R"(\?token=(bbt_[A-Za-z0-9_-]+))")));
+  const std::string token = m[1];
+  auto rs = at_once(8, [&](int i) {
+    return http(port(), "POST", "/auth/password-reset",
+                json_text({{"token", token}, {"password", "racer password " + std::to_string(i)}}));
+  });
+  EXPECT_EQ(by_status(rs), (std::map<int, int>{{200, 1}, {400, 7}}));
+  int winner = -1;
+  for (int i = 0; i < 8; ++i) {
+    if (rs[i].status == 200) winner = i;
+    else expect_problem(rs[i], 400, "invalid_token");
+  }
+  ASSERT_GE(winner, 0);
+  EXPECT_EQ(sign_in(port(), "raced@example.com", "racer password " + std::to_string(winner)).status, 200);
+  expect_problem(sign_in(port(), "raced@example.com", "racer password " + std::to_string((winner + 1) % 8)), 401,
+                 "invalid_credentials");
+  EXPECT_TRUE(server.healthy());
+}
+
+TEST_F(AuthConcurrency, AVerificationTokenIsRedeemedOnce) {
+  Account a = sign_up(port(), "verified-once@example.com");
+  ASSERT_EQ(call("POST", "/auth/verify-email/request", {}, bearer(a.token)).status, 202);
+  auto rows = db.query("SELECT body_text FROM mail_outbox");
+  ASSERT_EQ(rows.size(), 1u);
+  std::smatch m;
+  const std::string body = rows[0]["body_text"].value_or("");
+  ASSERT_TRUE(std::regex_search(body, m, std::regex(R"(\?token=(bbt_[A-Za-z0-9_-]+))")));
+  const std::string token = m[1];
+  auto rs = at_once(8, [&](int) { return http(port(), "POST", "/auth/verify-email", json_text({{"token", token}})); });
+  EXPECT_EQ(by_status(rs), (std::map<int, int>{{200, 1}, {400, 7}}));
+  EXPECT_EQ(db.count("SELECT count(*) FROM auth_tokens WHERE used_at IS NOT NULL"), 1);
+}
+
+TEST_F(AuthConcurrency, SimultaneousSignUpsWithOneEmailCreateOneAccount) {
+  auto rs = at_once(8, [&](int i) {
+    return http_from("127.0.0." + std::to_string(20 + i), port(), "POST", "/auth/sign-up",
+                     json_text({{"email", i % 2 ? "Same@Example.com" : "same@example.com"},
+                                {"password", "password number " + std::to_string(i)},
+                                {"name", "Racer " + std::to_string(i)}}));
+  });
+  EXPECT_EQ(by_status(rs), (std::map<int, int>{{201, 1}, {409, 7}}));
+  for (const auto& r : rs)
+    if (r.status != 201) expect_problem(r, 409, "email_taken");
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 1);
+}
+
+// ================================================================================================
+// Hostile input
+// ================================================================================================
+
+class AuthInput : public AnonymousServer {};
+
+TEST_F(AuthInput, BadBodiesAreClear4xxNever500) {
+  struct Case {
+    std::string path, body;
+    int status;
+    std::string code, pointer;  // pointer: a validation error expected there ("" for none)
+    std::string content_type = "";
+  };
+  const std::string long_password = std::string(300, 'p');
+  const std::vector<Case> cases = {
+      {"/auth/sign-up", R"({"email":)", 400, "malformed_json", ""},
+      {"/auth/sign-up", R"({"email":"a@example.com","password":"correct horse","name":"A"}})", 400, "malformed_json", ""},
+      {"/auth/sign-up", "[1,2]", 400, "validation_failed", ""},
+      {"/auth/sign-up", R"({"email":"a@example.com","password":12345678,"name":"A"})", 400, "validation_failed", "/password"},
+      {"/auth/sign-up", R"({"email":"a@example.com","name":"A"})", 400, "validation_failed", "/password"},
+      {"/auth/sign-up", R"({"email":"a@example.com","password":"correct horse"})", 400, "validation_failed", "/name"},
+      {"/auth/sign-up", R"({"email":"a@example.com","password":"correct horse","name":""})", 400, "validation_failed", "/name"},
+      {"/auth/sign-up", R"({"email":"not-an-email","password":"correct horse","name":"A"})", 400, "validation_failed", "/email"},
+      {"/auth/sign-up", R"({"email":null,"password":"correct horse","name":"A"})", 400, "validation_failed", "/email"},
+      {"/auth/sign-up", R"({"email":"a@example.com","password":"short","name":"A"})", 400, "validation_failed", "/password"},
+      {"/auth/sign-up", json_text({{"email", "a@example.com"}, {"password", long_password}, {"name", "A"}}), 400,
+       "validation_failed", "/password"},
+      {"/auth/sign-up", R"({"email":"a@example.com","password":"correct horse","name":"A"})", 415, "unsupported_media_type",
+       "", "text/plain"},
+      {"/auth/sign-in", R"({"email":"a@example.com"})", 400, "validation_failed", "/password"},
+      {"/auth/sign-in", R"({"email":["a@example.com"],"password":"x"})", 400, "validation_failed", "/email"},
+      {"/auth/sign-in", json_text({{"email", "a@example.com"}, {"password", long_password}}), 400, "validation_failed", "/password"},
+      {"/auth/sign-in", "not json at all", 400, "malformed_json", ""},
+      {"/auth/sign-in", json_text({{"email", std::string(5000, 'e') + "@example.com"}, {"password", "x"}}), 400,
+       "validation_failed", "/email"},
+      {"/auth/verify-email", "{}", 400, "validation_failed", "/token"},
+      {"/auth/verify-email", R"({"token":42})", 400, "validation_failed", "/token"},
+      {"/auth/verify-email", json_text({{"token", "bbt_" + std::string(100000, 'A')}}), 400, "validation_failed", "/token"},
+      {"/auth/password-reset", json_text({{"token", "bbt_" + std::string(100000, 'A')}, {"password", "long enough"}}), 400,
+       "validation_failed", "/token"},
+      {"/auth/password-reset", R"({"token":"bbt_x"})", 400, "validation_failed", "/password"},
+      {"/auth/password-reset/request", R"({"email":"nope"})", 400, "validation_failed", "/email"},
+      {"/auth/password-reset/request", R"({"email":"a@example.com","extra":1})", 400, "validation_failed", "/extra"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.path + " " + c.body.substr(0, 120));
+    Headers h;
+    if (!c.content_type.empty()) h.emplace_back("Content-Type", c.content_type);
+    Response r = call("POST", c.path, c.body, h);
+    expect_problem(r, c.status, c.code);
+    if (!c.pointer.empty()) {
+      EXPECT_TRUE(error_paths(r).count(c.pointer)) << r;
+    }
+  }
+  EXPECT_EQ(db.count("SELECT count(*) FROM users"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM sessions"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM mail_outbox"), 0);
+  EXPECT_TRUE(server.healthy());
+  // And it still serves the well-formed request.
+  Account a = sign_up(port(), "a@example.com", "correct horse", "A");
+  EXPECT_EQ(a.response.status, 201);
+}
+
+TEST_F(AuthInput, GarbageAuthorizationIs401AndTheServerKeepsServing) {
+  Account a = sign_up(port(), "holder@example.com");
+  const std::vector<std::string> garbage = {
+      "Bearer",
+      "Bearer garbage",
+      "Bearer bbs_",
+      "Bearer bbk_",
+      "Bearer bbt_" + a.token.substr(4),
+      "Bearer bbs_' OR '1'='1",
+      "Bearer bbk_\" OR 1=1 --",
+      "Bearer bbs_\xff\xfe\xfd",
+      "Bearer " + a.token + "x",
+      "Bearer " + a.token.substr(0, a.token.size() - 1),
+      "Bearer bbs_" + std::string(15000, 'A'),
+      "Basic dXNlcjpwYXNzd29yZA==",
+      "Token " + a.token,
+      a.token,
+  };
+  for (const auto& value : garbage) {
+    SCOPED_TRACE(value.substr(0, 60));
+    expect_problem(call("GET", "/auth/me", {}, {{"Authorization", value}}), 401, "unauthenticated");
+    expect_problem(call("POST", "/auth/sign-out", {}, {{"Authorization", value}}), 401, "unauthenticated");
+  }
+  // A header too large for the server: refused before routing.
+  Response huge = call("GET", "/auth/me", {}, {{"Authorization", "Bearer bbs_" + std::string(20000, 'A')}});
+  expect_problem(huge, 431, "headers_too_large", Instance::optional);
+  // The scheme is case-insensitive and extra spaces are tolerated.
+  EXPECT_EQ(call("GET", "/auth/me", {}, {{"Authorization", "bearer " + a.token}}).status, 200);
+  EXPECT_EQ(call("GET", "/auth/me", {}, {{"Authorization", "Bearer   " + a.token}}).status, 200);
+  EXPECT_TRUE(server.healthy());
+  EXPECT_EQ(me_status(a.token), 200);
+  EXPECT_EQ(session_rows(a.token), 1);
+}
+
+// ================================================================================================
+// What the database (and the log) keeps
+// ================================================================================================
+
+TEST(AuthStorage, NoPasswordTokenOrKeyReachesTheDatabaseOrTheLog) {
+  std::string file_bytes, log;
+  const std::string first_password = "first secret password", second_password = "second secret password";
+  std::vector<std::string> secrets = {first_password, second_password};
+  {
+    DemoServer server({.sign_in = false});
+    const unsigned short port = server.port();
+    Account a = sign_up(port, "secretive@example.com", first_password);
+    secrets.push_back(a.token);
+    secrets.push_back(sign_in_token(port, "secretive@example.com", first_password));
+    Response changed = http(port, "POST", "/auth/password",
+                            json_text({{"current_password", first_password}, {"new_password", second_password}}), bearer(a.token));
+    ASSERT_EQ(changed.status, 200) << changed;
+    const std::string session = str(changed.json().at("token"));
+    secrets.push_back(session);
+    Response key = http(port, "POST", "/auth/api-keys", R"({"name":"secret key"})", bearer(session));
+    ASSERT_EQ(key.status, 201) << key;
+    secrets.push_back(str(key.json().at("key")));
+    ASSERT_EQ(http(port, "GET", "/auth/me", {}, bearer(secrets.back())).status, 200);
+    // A failed sign-in with a password that is not the account's.
+    secrets.push_back("a guess that is recorded nowhere");
+    EXPECT_EQ(sign_in(port, "secretive@example.com", secrets.back()).status, 401);
+    ASSERT_EQ(server.stop(SIGTERM), 0) << "a clean stop flushes the run history";
+    log = server.process().out() + server.process().err();
+    for (const char* suffix : {"", "-wal", "-journal"}) {
+      const std::filesystem::path p = server.db_path() + suffix;
+      if (std::filesystem::exists(p)) file_bytes += read_file(p);
+    }
+    Sqlite db(server.db_path());
+    // The run history is there (so the scan below means something), with the secrets redacted.
+    auto runs = db.query("SELECT input, output FROM action_runs WHERE action_name = 'signUp'");
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_THAT(runs[0]["input"].value_or(""), HasSubstr("secretive@example.com"));
+    EXPECT_THAT(runs[0]["input"].value_or(""), HasSubstr(R"("password":"[redacted]")"));
+    EXPECT_THAT(runs[0]["output"].value_or(""), HasSubstr(R"("token":"[redacted]")"));
+    EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'createApiKey'"), 1);
+    EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'changePassword'"), 1);
+    EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'signIn'"), 2);
+  }
+  ASSERT_FALSE(file_bytes.empty());
+  for (const auto& secret : secrets) {
+    SCOPED_TRACE(secret);
+    EXPECT_EQ(file_bytes.find(secret), std::string::npos) << "in the SQLite file";
+    EXPECT_EQ(log.find(secret), std::string::npos) << "in the server's output";
+  }
+}
+
+}  // namespace
+}  // namespace bbit
