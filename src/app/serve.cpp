@@ -38,6 +38,7 @@ int serve(App& app) {
     app.log().system(LogLevel::warn, "migrations pending (migrate_on_start is off)",
                      {{"count", status.pending.size()}});
   }
+  app.start_background();
 
   const int cpus = usable_cpus();
   const int io_threads = c.http.io_threads > 0 ? c.http.io_threads : cpus;

@@ -1,6 +1,7 @@
 // The auth feature: the `auth` module (prefix /auth) and its tables.
 #include "src/auth/auth_feature.hpp"
 #include "src/auth/auth_types.hpp"
+#include "src/auth/mail_delivery.hpp"
 
 namespace bb::auth {
 
@@ -14,7 +15,12 @@ Feature feature(const Config& config) {
                               .description = "Accounts, sessions, API keys, email verification and password reset",
                               .api_prefix = "/auth",
                               .actions = std::move(actions)})},
-          .migrations = migrations()};
+          .migrations = migrations(),
+          .start = config.auth.smtp.url.empty()
+                       ? std::function<std::function<void()>(db::Database&, LogSink&)>()
+                       : [smtp = config.auth.smtp](db::Database& db, LogSink& log) {
+                           return start_mail_delivery(db, log, smtp);
+                         }};
 }
 
 }  // namespace bb::auth

@@ -66,9 +66,11 @@ CREATE TABLE mail_outbox (
   kind       TEXT NOT NULL,                  -- verify_email, reset_password, invitation, ...
   created_at TEXT NOT NULL,
   sent_at    TEXT,
-  error      TEXT
+  attempts   INTEGER NOT NULL DEFAULT 0,     -- SMTP deliveries tried (at most 5)
+  error      TEXT                            -- why the last one failed
 );
 CREATE INDEX mail_outbox_created ON mail_outbox (created_at);
+CREATE INDEX mail_outbox_unsent ON mail_outbox (sent_at, attempts, created_at);
 )sql"},
   };
 }

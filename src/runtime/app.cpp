@@ -94,7 +94,16 @@ RunResult App::invoke(std::string_view action, boost::json::value input, const I
   return executor_->run(inv);
 }
 
+void App::start_background() {
+  open();
+  if (!stops_.empty()) return;
+  for (const auto& f : features_)
+    if (f.start) stops_.push_back(f.start(*db_, *log_));
+}
+
 void App::shutdown() {
+  for (auto it = stops_.rbegin(); it != stops_.rend(); ++it) (*it)();
+  stops_.clear();
   if (buffer_) buffer_->stop();
 }
 

@@ -104,7 +104,8 @@ class TomlReader {
     if (auto* a = table("auth")) {
       const std::string pre = "auth.";
       check_keys(*a, pre, {"enabled", "token_expiry", "trusted_origins", "password_memory_kib", "password_iterations",
-                           "sign_in_limit", "sign_in_window", "verification_expiry", "reset_expiry", "public_url"});
+                           "sign_in_limit", "sign_in_window", "verification_expiry", "reset_expiry", "public_url",
+                           "smtp"});
       boolean(*a, "enabled", c.auth.enabled, pre);
       duration(*a, "token_expiry", c.auth.token_expiry, pre);
       strings(*a, "trusted_origins", c.auth.trusted_origins, pre);
@@ -115,6 +116,17 @@ class TomlReader {
       duration(*a, "verification_expiry", c.auth.verification_expiry, pre);
       duration(*a, "reset_expiry", c.auth.reset_expiry, pre);
       str(*a, "public_url", c.auth.public_url, pre);
+      if (auto n = (*a)["smtp"]; n) {
+        if (!n.is_table()) bad(file_, "auth.smtp", "expected a table ([auth.smtp])");
+        const auto& t = *n.as_table();
+        const std::string sp = "auth.smtp.";
+        check_keys(t, sp, {"url", "username", "password", "from", "poll_ms"});
+        str(t, "url", c.auth.smtp.url, sp);
+        str(t, "username", c.auth.smtp.username, sp);
+        str(t, "password", c.auth.smtp.password, sp);
+        str(t, "from", c.auth.smtp.from, sp);
+        integer(t, "poll_ms", c.auth.smtp.poll_ms, 10, 3600000, sp);
+      }
     }
     if (auto* sa = table("saas")) {
       const std::string pre = "saas.";
@@ -258,6 +270,11 @@ Config load_config(const ConfigSources& sources) {
   }
   if (auto v = getenv("LOG_FORMAT")) c.log.format = *v;
 
+  if (auto v = getenv("BUNBASE_SMTP_URL")) c.auth.smtp.url = *v;
+  if (auto v = getenv("BUNBASE_SMTP_USERNAME")) c.auth.smtp.username = *v;
+  if (auto v = getenv("BUNBASE_SMTP_PASSWORD")) c.auth.smtp.password = *v;
+  if (!c.auth.smtp.url.empty() && !c.auth.smtp.url.starts_with("smtp://") && !c.auth.smtp.url.starts_with("smtps://"))
+    bad(c.source.empty() ? env : c.source, "auth.smtp.url", "expected smtp://host:port or smtps://host:port");
   if (auto v = getenv("BUNBASE_AUTH_TRUSTED_ORIGINS")) {  // comma separated
     c.auth.trusted_origins.clear();
     std::string_view rest = *v;

@@ -138,6 +138,16 @@ TEST(Config, AuthAndSaasSections) {
   EXPECT_NE(load_error({.path = write_file("a3.toml", "[auth]\npasword_memory_kib = 1\n"), .getenv = env.fn()})
                 .find("unknown key"),
             std::string::npos);
+  auto smtp = bb::load_config({.path = write_file("a5.toml", "[auth.smtp]\nurl = \"smtps://mail.example.com:465\"\n"
+                                                              "username = \"u\"\nfrom = \"A <a@example.com>\"\n"),
+                               .getenv = env.fn()});
+  EXPECT_EQ(smtp.auth.smtp.url, "smtps://mail.example.com:465");
+  EXPECT_EQ(smtp.auth.smtp.from, "A <a@example.com>");
+  env.vars["BUNBASE_SMTP_PASSWORD"] = "from-env";
+  EXPECT_EQ(bb::load_config({.path = path, .getenv = env.fn()}).auth.smtp.password, "from-env");
+  EXPECT_NE(load_error({.path = write_file("a6.toml", "[auth.smtp]\nurl = \"http://x\"\n"), .getenv = env.fn()})
+                .find("auth.smtp.url"),
+            std::string::npos);
   EXPECT_NE(load_error({.path = write_file("a4.toml", "[saas]\npath = \"cockpit/\"\n"), .getenv = env.fn()})
                 .find("saas.path"),
             std::string::npos);

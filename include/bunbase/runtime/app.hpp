@@ -5,6 +5,7 @@
 //   int main(int argc, char** argv) { return bb::main(argc, argv, bunbase_app()); }
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct Feature {
   std::string name;
   std::vector<Module> modules;
   std::vector<db::Migration> migrations;
+  // Background work the feature runs while the app serves (mail delivery): started once the
+  // database is open and migrated, stopped by the returned function before the database closes.
+  std::function<std::function<void()>(db::Database&, LogSink&)> start;
 };
 
 struct InvokeOptions {
@@ -59,7 +63,9 @@ class App {
   // Runs an action through the executor (for the CLI and tests). Unknown name: not_found.
   RunResult invoke(std::string_view action, boost::json::value input, const InvokeOptions& options = {});
 
-  // Flushes and stops the run history. Idempotent.
+  // Starts the features' background work (serve does; the CLI's one-shot commands do not).
+  void start_background();
+  // Stops the background work, flushes and stops the run history. Idempotent.
   void shutdown();
 
   const AppManifest& manifest() const { return manifest_; }
@@ -76,6 +82,7 @@ class App {
   const AppManifest& manifest_;
   Config config_;
   std::vector<Feature> features_;
+  std::vector<std::function<void()>> stops_;
   Registry registry_;
   std::unique_ptr<ConsoleLog> log_;
   std::unique_ptr<db::Database> db_;

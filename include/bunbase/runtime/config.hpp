@@ -55,6 +55,13 @@ struct Config {
     std::chrono::seconds verification_expiry{24 * 3600};
     std::chrono::seconds reset_expiry{3600};
     std::string public_url = "http://localhost:3000";   // the base of links in emails
+    // Delivery of the mail outbox. Without a url, mail stays in the outbox (the dashboard shows it).
+    struct Smtp {
+      std::string url;  // smtp://host:port (STARTTLS when offered) or smtps://host:port
+      std::string username, password;
+      std::string from = "Bunbase <no-reply@localhost>";
+      int poll_ms = 1000;  // how often the outbox is checked for mail to send
+    } smtp;
   } auth;
 
   // The SaaS cockpit: organizations, invitations and RBAC, mounted under `path`.

@@ -1,0 +1,85 @@
+// Mail delivery over real SMTP: the demo with [auth.smtp] pointing at a local SMTP server
+// (Python's smtpd DebuggingServer, which prints every message it receives), and at a port where
+// nothing listens.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "tests/integration/support/demo_server.hpp"
+
+namespace bbit {
+namespace {
+
+using ::testing::HasSubstr;
+
+unsigned short free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+template <class F>
+bool eventually(F f, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return f();
+}
+
+TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
+  TempDir smtp_dir;
+  const unsigned short smtp_port = free_port();
+  Process smtp("/usr/bin/python3", {"-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer",
+                                    "127.0.0.1:" + std::to_string(smtp_port)},
+               {.cwd = smtp_dir.path(), .name = "smtpd"});
+  ASSERT_TRUE(eventually([&] { return !port_closed(smtp_port); })) << smtp.output_for_diagnostics();
+
+  DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)}}});
+  Response r = http(server.port(), "POST", "/auth/verify-email/request");
+  ASSERT_EQ(r.status, 202) << r;
+
+  Sqlite db(server.db_path());
+  ASSERT_TRUE(eventually([&] {
+    return db.count("SELECT count(*) FROM mail_outbox WHERE kind = 'verify_email' AND sent_at IS NOT NULL") == 1;
+  })) << server.process().output_for_diagnostics();
+  auto row = db.query("SELECT attempts, error FROM mail_outbox WHERE kind = 'verify_email'").at(0);
+  EXPECT_EQ(row["attempts"], "1");
+  EXPECT_FALSE(row["error"].has_value());
+
+  ASSERT_TRUE(eventually([&] { return smtp.out().find("Subject: Verify your email") != std::string::npos; }))
+      << smtp.output_for_diagnostics();
+  const std::string received = smtp.out();
+  EXPECT_THAT(received, HasSubstr("To: owner@example.com"));
+  EXPECT_THAT(received, HasSubstr("/verify-email?token=bbt_"));
+  EXPECT_THAT(received, HasSubstr("Content-Type: text/plain; charset=utf-8"));
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+  smtp.kill_and_reap();
+}
+
+TEST(Mail, AnUnreachableSmtpServerIsRecordedAndRetriedAndTheServerKeepsServing) {
+  DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(free_port())}}});
+  ASSERT_EQ(http(server.port(), "POST", "/auth/verify-email/request").status, 202);
+  Sqlite db(server.db_path());
+  ASSERT_TRUE(eventually([&] { return db.count("SELECT count(*) FROM mail_outbox WHERE attempts >= 2") == 1; }))
+      << server.process().output_for_diagnostics();
+  auto row = db.query("SELECT sent_at, error FROM mail_outbox").at(0);
+  EXPECT_FALSE(row["sent_at"].has_value());
+  ASSERT_TRUE(row["error"].has_value());
+  EXPECT_FALSE(row["error"]->empty());
+  EXPECT_THAT(server.process().err(), HasSubstr("mail not sent"));
+  EXPECT_TRUE(server.healthy());
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace bbit
