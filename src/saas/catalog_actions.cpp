@@ -1,16 +1,11 @@
 // listPermissions and listRoleSets: what every organization shares (read-only, any signed-in user).
+// The operator changes it with the actions in catalog_admin_actions.cpp.
+#include "src/saas/roles.hpp"
 #include "src/saas/saas_types.hpp"
 
 namespace bb::saas {
 
 namespace {
-
-struct RoleSetRow {
-  std::string id, key, name;
-  bool is_primary = false;
-  bool is_default = false;
-};
-BOOST_DESCRIBE_STRUCT(RoleSetRow, (), (id, key, name, is_primary, is_default))
 
 Action list_permissions() {
   return action<Empty, PermissionList>({.name = "listPermissions",
@@ -29,17 +24,9 @@ Action list_role_sets() {
        .triggers = {triggers::api("GET", "/rbac/role-sets")}},
       [](const Empty&, Context& ctx) {
         RoleSetList out;
-        for (auto& s : ctx.db.query_as<RoleSetRow>(
+        for (const auto& s : ctx.db.query_as<RoleSetRow>(
                  "SELECT id, key, name, is_primary, is_default FROM role_sets ORDER BY is_primary DESC, key"))
-          out.items.push_back(
-              {.key = s.key,
-               .name = s.name,
-               .is_primary = s.is_primary,
-               .is_default = s.is_default,
-               .roles = ctx.db.query_as<RoleSetRoleView>(
-                   "SELECT r.key, r.name, sr.is_creator_role, sr.is_default_member_role FROM role_set_roles sr "
-                   "JOIN roles r ON r.id = sr.role_id WHERE sr.role_set_id = $1 ORDER BY r.key",
-                   {s.id})});
+          out.items.push_back(role_set_view(ctx.db, s));
         return out;
       });
 }

@@ -46,9 +46,10 @@ CREATE INDEX org_invitations_org ON org_invitations (org_id, created_at);
 CREATE UNIQUE INDEX org_invitations_pending ON org_invitations (org_id, email) WHERE status = 'pending';
 
 CREATE TABLE permissions (
-  key     TEXT PRIMARY KEY,                 -- <feature>:<action>
-  name    TEXT NOT NULL,
-  feature TEXT NOT NULL
+  key       TEXT PRIMARY KEY,               -- <feature>:<action>
+  name      TEXT NOT NULL,
+  feature   TEXT NOT NULL,
+  is_system BOOLEAN NOT NULL DEFAULT FALSE  -- seeded here, used by built-in actions: never deleted
 );
 
 -- System roles have no org_id and are read-only; custom roles belong to one organization.
@@ -86,14 +87,14 @@ CREATE TABLE role_set_roles (
   PRIMARY KEY (role_set_id, role_id)
 );
 
-INSERT INTO permissions (key, name, feature) VALUES
-  ('org:update', 'Update the organization', 'org'),
-  ('org:delete', 'Delete the organization', 'org'),
-  ('members:read', 'See the members', 'members'),
-  ('members:manage', 'Change and remove members', 'members'),
-  ('invitations:manage', 'Invite people and revoke invitations', 'invitations'),
-  ('roles:manage', 'Create and change custom roles', 'roles'),
-  ('billing:manage', 'Manage the subscription and invoices', 'billing');
+INSERT INTO permissions (key, name, feature, is_system) VALUES
+  ('org:update', 'Update the organization', 'org', TRUE),
+  ('org:delete', 'Delete the organization', 'org', TRUE),
+  ('members:read', 'See the members', 'members', TRUE),
+  ('members:manage', 'Change and remove members', 'members', TRUE),
+  ('invitations:manage', 'Invite people and revoke invitations', 'invitations', TRUE),
+  ('roles:manage', 'Create and change custom roles', 'roles', TRUE),
+  ('billing:manage', 'Manage the subscription and invoices', 'billing', TRUE);
 
 INSERT INTO roles (id, key, name, description, is_system) VALUES
   ('sys_owner', 'owner', 'Owner', 'Full control, including deleting the organization', TRUE),

@@ -1,5 +1,5 @@
 // in_org(), has_role() and has_permission() (declared in bunbase/guards.hpp), and
-// has_any_permission(): the organization guards, over the resolution in org_access.
+// has_any_permission(): the organization guards, over the resolution in org_access; system_only().
 #include "src/saas/org_guards.hpp"
 
 #include <algorithm>
@@ -66,6 +66,14 @@ Guard saas::has_any_permission(std::vector<std::string> permissions) {
     for (const auto& p : permissions)
       if (grants(ctx.auth, p)) return;
     throw missing_permission(permissions);
+  });
+}
+
+Guard saas::system_only() {
+  return Guard("system_only", [](Context& ctx) {
+    if (!ctx.auth.is_system())
+      throw Error(ErrorCode::permission_denied, "only the operator may do this (the CLI's run, internal work)")
+          .with_code("operator_only");
   });
 }
 

@@ -51,6 +51,26 @@ RoleView role_view(db::Database& db, const RoleRow& role) {
           .permissions = permissions_of(db, role.id)};
 }
 
+RoleSetRow require_role_set(db::Database& db, std::string_view key) {
+  auto set =
+      db.query_one_as<RoleSetRow>("SELECT id, key, name, is_primary, is_default FROM role_sets WHERE key = $1", {key});
+  if (!set)
+    throw Error(ErrorCode::not_found, "role set not found", boost::json::object{{"role_set", key}})
+        .with_code("role_set_not_found");
+  return *set;
+}
+
+RoleSetView role_set_view(db::Database& db, const RoleSetRow& set) {
+  return {.key = set.key,
+          .name = set.name,
+          .is_primary = set.is_primary,
+          .is_default = set.is_default,
+          .roles = db.query_as<RoleSetRoleView>(
+              "SELECT r.key, r.name, sr.is_creator_role, sr.is_default_member_role FROM role_set_roles sr "
+              "JOIN roles r ON r.id = sr.role_id WHERE sr.role_set_id = $1 ORDER BY r.key",
+              {set.id})};
+}
+
 std::string default_role(db::Database& db, DefaultRole which) {
   auto row =
       db.query_one(which == DefaultRole::creator

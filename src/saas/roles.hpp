@@ -36,6 +36,18 @@ std::vector<std::string> permissions_of(db::Database& db, const std::string& rol
 std::vector<std::string> role_permissions(db::Database& db, const std::string& org_id, std::string_view key);
 RoleView role_view(db::Database& db, const RoleRow& role);
 
+struct RoleSetRow {
+  std::string id, key, name;
+  bool is_primary = false;
+  bool is_default = false;
+};
+BOOST_DESCRIBE_STRUCT(RoleSetRow, (), (id, key, name, is_primary, is_default))
+
+// The role set `key`, or 404 role_set_not_found.
+RoleSetRow require_role_set(db::Database& db, std::string_view key);
+// The set with its roles, sorted by key.
+RoleSetView role_set_view(db::Database& db, const RoleSetRow& set);
+
 // The default role set's creator role ("owner") or default member role ("member").
 enum class DefaultRole { creator, member };
 std::string default_role(db::Database& db, DefaultRole which);

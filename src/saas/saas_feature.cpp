@@ -28,7 +28,7 @@ Feature feature(const Config& config) {
                               .description = "Roles, permissions and role sets",
                               .api_prefix = config.saas.path,
                               .guards = {guards::authenticated()},
-                              .actions = concat({role_actions(), catalog_actions()})})},
+                              .actions = concat({role_actions(), catalog_actions(), catalog_admin_actions()})})},
           .migrations = migrations()};
 }
 

@@ -191,11 +191,63 @@ struct RoleSetList {
 };
 BOOST_DESCRIBE_STRUCT(RoleSetList, (), (items))
 
+// --- the catalog, changed by the operator only (catalog_admin_actions.cpp)
+
+using FeatureKey = String<Pattern<"^[a-z][a-z0-9_-]{0,49}$">>;
+// A new permission, <feature>:<action>: both parts start with a letter and neither holds "*" (an
+// API key scope's wildcard), so every key created is also a PermissionKey grantPermission takes.
+using NewPermissionKey = String<Pattern<"^[a-z][a-z0-9_-]{0,49}:[a-z][a-z0-9_-]{0,49}$">>;
+
+struct CreatePermissionInput {
+  NewPermissionKey key;
+  DisplayName name;
+  std::optional<FeatureKey> feature;  // default and only accepted value: the key's <feature> part
+};
+BOOST_DESCRIBE_STRUCT(CreatePermissionInput, (), (key, name, feature))
+
+struct UpdatePermissionInput {
+  PermissionKey key;
+  std::optional<DisplayName> name;
+};
+BOOST_DESCRIBE_STRUCT(UpdatePermissionInput, (), (key, name))
+
+struct PermissionInput {
+  PermissionKey key;
+};
+BOOST_DESCRIBE_STRUCT(PermissionInput, (), (key))
+
+struct RoleSetRoleInput {
+  RoleKey role;  // a system role
+  std::optional<bool> is_creator_role;
+  std::optional<bool> is_default_member_role;
+};
+BOOST_DESCRIBE_STRUCT(RoleSetRoleInput, (), (role, is_creator_role, is_default_member_role))
+
+struct CreateRoleSetInput {
+  RoleKey key;
+  DisplayName name;
+  Array<RoleSetRoleInput, MinItems<1>, MaxItems<50>> roles;
+};
+BOOST_DESCRIBE_STRUCT(CreateRoleSetInput, (), (key, name, roles))
+
+struct UpdateRoleSetInput {
+  Id key;
+  std::optional<DisplayName> name;
+  std::optional<bool> is_default;  // true makes it the one default set
+};
+BOOST_DESCRIBE_STRUCT(UpdateRoleSetInput, (), (key, name, is_default))
+
+struct RoleSetInput {
+  Id key;
+};
+BOOST_DESCRIBE_STRUCT(RoleSetInput, (), (key))
+
 // The action lists the feature assembles into its two modules.
 std::vector<Action> organization_actions();
 std::vector<Action> member_actions();
 std::vector<Action> invitation_actions();
 std::vector<Action> role_actions();
 std::vector<Action> catalog_actions();
+std::vector<Action> catalog_admin_actions();
 
 }  // namespace bb::saas
