@@ -11,6 +11,8 @@ std::vector<Feature> builtin_features(const Config& config) {
   std::vector<Feature> features;
   if (config.saas.organizations && !config.auth.enabled)
     throw std::runtime_error("saas.organizations needs auth: set [auth] enabled = true");
+  if (config.saas.enabled && !config.saas.organizations)
+    throw std::runtime_error("saas.enabled (plans and features) needs organizations: set [saas] organizations = true");
   if (config.auth.enabled) features.push_back(auth::feature(config));
   if (config.saas.organizations) features.push_back(saas::feature(config));
   return features;

@@ -1,4 +1,4 @@
-// The built-in features an app's configuration turns on: auth, then organizations.
+// The built-in features an app's configuration turns on: auth, then organizations (with plans).
 #pragma once
 
 #include <vector>
@@ -7,7 +7,8 @@
 
 namespace bb {
 
-// Throws std::runtime_error for a combination that cannot work (organizations without auth).
+// Throws std::runtime_error for a combination that cannot work (organizations without auth,
+// plans without organizations).
 std::vector<Feature> builtin_features(const Config& config);
 
 }  // namespace bb

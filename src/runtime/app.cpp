@@ -55,6 +55,8 @@ std::vector<std::string> App::migrate() {
   open();
   auto all = all_migrations();
   auto applied = db::migrate(*db_, all);
+  for (const auto& f : features_)
+    if (f.after_migrate) f.after_migrate(*db_, *log_);
   ready_ = false;
   return applied;
 }

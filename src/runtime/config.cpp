@@ -130,10 +130,13 @@ class TomlReader {
     }
     if (auto* sa = table("saas")) {
       const std::string pre = "saas.";
-      check_keys(*sa, pre, {"organizations", "path", "invitation_expiry"});
+      check_keys(*sa, pre, {"organizations", "enabled", "path", "invitation_expiry", "features", "plans"});
       boolean(*sa, "organizations", c.saas.organizations, pre);
+      boolean(*sa, "enabled", c.saas.enabled, pre);
       str(*sa, "path", c.saas.path, pre);
       duration(*sa, "invitation_expiry", c.saas.invitation_expiry, pre);
+      saas_features(*sa, c.saas.features);
+      saas_plans(*sa, c.saas.plans, c.saas.features);
     }
     if (auto* l = table("log")) {
       check_keys(*l, "log.", {"level", "format"});
@@ -215,6 +218,88 @@ class TomlReader {
     }
   }
 
+  // [[saas.features]]: key, name, description; each key once.
+  void saas_features(const toml::table& sa, std::vector<Config::Saas::FeatureEntry>& out) {
+    for_each_table(sa, "features", [&](const toml::table& t, const std::string& pre) {
+      check_keys(t, pre, {"key", "name", "description"});
+      Config::Saas::FeatureEntry f;
+      catalog_key(t, pre, f.key);
+      for (const auto& other : out)
+        if (other.key == f.key) bad(file_, pre + "key", "the feature \"" + f.key + "\" is declared twice");
+      if (!str(t, "name", f.name, pre) || f.name.empty()) bad(file_, pre + "name", "expected a non-empty string");
+      str(t, "description", f.description, pre);
+      out.push_back(std::move(f));
+    });
+  }
+  // [[saas.plans]]: key, name, price_cents, interval, trial_days, is_public, default, features
+  // (a table of declared feature keys: true = included without limit, an integer = its limit,
+  // false = not included); each key once, at most one default plan.
+  void saas_plans(const toml::table& sa, std::vector<Config::Saas::PlanEntry>& out,
+                  const std::vector<Config::Saas::FeatureEntry>& features) {
+    for_each_table(sa, "plans", [&](const toml::table& t, const std::string& pre) {
+      check_keys(t, pre, {"key", "name", "price_cents", "interval", "trial_days", "is_public", "default", "features"});
+      Config::Saas::PlanEntry p;
+      catalog_key(t, pre, p.key);
+      for (const auto& other : out) {
+        if (other.key == p.key) bad(file_, pre + "key", "the plan \"" + p.key + "\" is declared twice");
+      }
+      if (!str(t, "name", p.name, pre) || p.name.empty()) bad(file_, pre + "name", "expected a non-empty string");
+      if (auto n = t["price_cents"]; n) {
+        if (!n.is_integer() || *n.value<std::int64_t>() < 0)
+          bad(file_, pre + "price_cents", "expected an integer >= 0 (the price in cents)");
+        p.price_cents = *n.value<std::int64_t>();
+      }
+      if (str(t, "interval", p.interval, pre) && p.interval != "month" && p.interval != "year")
+        bad(file_, pre + "interval", "expected month or year, got \"" + p.interval + "\"");
+      integer(t, "trial_days", p.trial_days, 0, 365, pre);
+      boolean(t, "is_public", p.is_public, pre);
+      boolean(t, "default", p.is_default, pre);
+      if (p.is_default)
+        for (const auto& other : out)
+          if (other.is_default)
+            bad(file_, pre + "default", "\"" + other.key + "\" is already the default plan: at most one may be");
+      if (auto n = t["features"]; n) {
+        if (!n.is_table()) bad(file_, pre + "features", "expected a table such as { billing = true, seats = 10 }");
+        for (const auto& [k, v] : *n.as_table()) {
+          const std::string key(k.str()), where = pre + "features." + key;
+          bool declared = false;
+          for (const auto& f : features) declared = declared || f.key == key;
+          if (!declared) bad(file_, where, "unknown feature (declare it in [[saas.features]])");
+          if (v.is_boolean()) {
+            if (*v.value<bool>()) p.features.push_back({.key = key, .limit = std::nullopt});
+          } else if (v.is_integer() && *v.value<std::int64_t>() >= 0) {
+            p.features.push_back({.key = key, .limit = *v.value<std::int64_t>()});
+          } else {
+            bad(file_, where, "expected true (no limit), false (not included) or a limit (an integer >= 0)");
+          }
+        }
+      }
+      out.push_back(std::move(p));
+    });
+  }
+  // An array of tables ([[saas.plans]]): fn(table, "saas.plans[i].") for each.
+  template <class F>
+  void for_each_table(const toml::table& parent, const char* key, F&& fn) {
+    const std::string path = "saas." + std::string(key);
+    auto n = parent[key];
+    if (!n) return;
+    const toml::array* arr = n.as_array();
+    if (!arr) bad(file_, path, "expected an array of tables ([[" + path + "]])");
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const std::string pre = path + "[" + std::to_string(i) + "].";
+      const toml::table* t = (*arr)[i].as_table();
+      if (!t) bad(file_, path + "[" + std::to_string(i) + "]", "expected a table");
+      fn(*t, pre);
+    }
+  }
+  // A plan or feature key: a lower-case letter, then up to 49 of [a-z0-9_-].
+  void catalog_key(const toml::table& t, const std::string& pre, std::string& out) {
+    if (!str(t, "key", out, pre)) bad(file_, pre + "key", "missing");
+    bool ok = !out.empty() && out.size() <= 50 && out[0] >= 'a' && out[0] <= 'z';
+    for (char ch : out) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-');
+    if (!ok) bad(file_, pre + "key", "expected a lower-case letter then up to 49 of a-z, 0-9, _ and -, got \"" + out + "\"");
+  }
+
   const toml::table& root_;
   std::string file_;
 };
@@ -287,6 +372,11 @@ Config load_config(const ConfigSources& sources) {
   }
   if (!c.saas.path.empty() && (c.saas.path.front() != '/' || c.saas.path.back() == '/'))
     bad(c.source.empty() ? env : c.source, "saas.path", "expected a path such as \"/_cockpit\"");
+  if (c.saas.enabled && !c.saas.organizations)
+    bad(c.source.empty() ? env : c.source, "saas.enabled", "plans and features need organizations: set organizations = true");
+  if (!c.saas.enabled && (!c.saas.plans.empty() || !c.saas.features.empty()))
+    bad(c.source.empty() ? env : c.source, c.saas.plans.empty() ? "saas.features" : "saas.plans",
+        "declared but unused: set [saas] enabled = true");
   if (c.environment != "development" && c.environment != "production")
     bad(c.source.empty() ? env : c.source, "environment", "expected development or production, got \"" + c.environment + "\"");
   if (c.log.format != "auto" && c.log.format != "human" && c.log.format != "json")

@@ -153,4 +153,97 @@ TEST(Config, AuthAndSaasSections) {
             std::string::npos);
 }
 
+TEST(Config, SaasPlansAndFeatures) {
+  Env env;
+  const std::string head = "[saas]\norganizations = true\nenabled = true\n";
+  auto path = write_file("plans.toml", head + R"(
+[[saas.features]]
+key = "billing"
+name = "Billing"
+description = "Invoices"
+[[saas.features]]
+key = "seats"
+name = "Seats"
+
+[[saas.plans]]
+key = "free"
+name = "Free"
+default = true
+features = { seats = 3, billing = false }
+[[saas.plans]]
+key = "pro"
+name = "Pro"
+price_cents = 2900
+interval = "year"
+trial_days = 14
+is_public = false
+features = { billing = true, seats = 10 }
+)");
+  auto c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_TRUE(c.saas.enabled);
+  ASSERT_EQ(c.saas.features.size(), 2u);
+  EXPECT_EQ(c.saas.features[0].key, "billing");
+  EXPECT_EQ(c.saas.features[0].description, "Invoices");
+  EXPECT_EQ(c.saas.features[1].description, "");
+  ASSERT_EQ(c.saas.plans.size(), 2u);
+  const auto& free = c.saas.plans[0];
+  EXPECT_EQ(free.key, "free");
+  EXPECT_EQ(free.price_cents, 0);
+  EXPECT_EQ(free.interval, "month");
+  EXPECT_TRUE(free.is_default);
+  EXPECT_TRUE(free.is_public);
+  ASSERT_EQ(free.features.size(), 1u);  // billing = false: not included
+  EXPECT_EQ(free.features[0].key, "seats");
+  EXPECT_EQ(free.features[0].limit, 3);
+  const auto& pro = c.saas.plans[1];
+  EXPECT_EQ(pro.price_cents, 2900);
+  EXPECT_EQ(pro.interval, "year");
+  EXPECT_EQ(pro.trial_days, 14);
+  EXPECT_FALSE(pro.is_public);
+  EXPECT_FALSE(pro.is_default);
+  ASSERT_EQ(pro.features.size(), 2u);
+  EXPECT_EQ(pro.features[0].key, "billing");
+  EXPECT_EQ(pro.features[0].limit, std::nullopt);
+  EXPECT_EQ(pro.features[1].limit, 10);
+}
+
+TEST(Config, SaasPlanMistakesAreReportedWithTheKey) {
+  Env env;
+  const std::string head = "[saas]\norganizations = true\nenabled = true\n";
+  const std::string feature = "[[saas.features]]\nkey = \"seats\"\nname = \"Seats\"\n";
+  auto error = [&](const std::string& name, const std::string& text) {
+    return load_error({.path = write_file(name, text), .getenv = env.fn()});
+  };
+  auto has = [](const std::string& message, const std::string& part) {
+    return message.find(part) != std::string::npos;
+  };
+  EXPECT_PRED2(has, error("p1.toml", "[saas]\nenabled = true\n"), "saas.enabled");
+  EXPECT_PRED2(has, error("p2.toml", "[saas]\norganizations = true\n" + feature), "saas.features");
+  EXPECT_PRED2(has, error("p3.toml", head + "[[saas.plans]]\nkey = \"pro\"\nname = \"Pro\"\nprice = 1\n"),
+               "saas.plans[0].price: unknown key");
+  EXPECT_PRED2(has, error("p4.toml", head + "[[saas.plans]]\nkey = \"pro\"\nname = \"Pro\"\ninterval = \"week\"\n"),
+               "saas.plans[0].interval");
+  EXPECT_PRED2(has, error("p5.toml", head + "[[saas.plans]]\nkey = \"pro\"\nname = \"Pro\"\nprice_cents = -1\n"),
+               "saas.plans[0].price_cents");
+  EXPECT_PRED2(has,
+               error("p6.toml", head + feature + "[[saas.plans]]\nkey = \"pro\"\nname = \"Pro\"\n"
+                                                 "features = { sso = true }\n"),
+               "saas.plans[0].features.sso: unknown feature");
+  EXPECT_PRED2(has,
+               error("p7.toml", head + feature + "[[saas.plans]]\nkey = \"pro\"\nname = \"Pro\"\n"
+                                                 "features = { seats = \"many\" }\n"),
+               "saas.plans[0].features.seats");
+  EXPECT_PRED2(has, error("p8.toml", head + feature + feature), "saas.features[1].key");
+  EXPECT_PRED2(has,
+               error("p9.toml", head + "[[saas.plans]]\nkey = \"a\"\nname = \"A\"\ndefault = true\n"
+                                       "[[saas.plans]]\nkey = \"b\"\nname = \"B\"\ndefault = true\n"),
+               "saas.plans[1].default");
+  EXPECT_PRED2(has, error("p10.toml", head + "[[saas.plans]]\nkey = \"Pro Plan\"\nname = \"Pro\"\n"),
+               "saas.plans[0].key");
+  EXPECT_PRED2(has, error("p11.toml", head + "[[saas.plans]]\nkey = \"pro\"\n"), "saas.plans[0].name");
+  EXPECT_PRED2(has, error("p12.toml", head + "[saas.plans]\nkey = \"pro\"\n"), "saas.plans");
+  EXPECT_PRED2(has, error("p13.toml", head + "[[saas.features]]\nkey = \"x\"\nname = \"X\"\nlimit = 3\n"),
+               "saas.features[0].limit: unknown key");
+}
+
 }  // namespace

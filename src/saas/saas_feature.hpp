@@ -1,7 +1,8 @@
 // The organizations feature: the `orgs` and `rbac` modules (organizations, members, invitations,
 // roles, permissions, role sets) and the migrations of their tables, with the default role set
 // seeded. Mounted under `saas.path` (default /_cockpit). Turned on by `[saas] organizations = true`
-// (needs `[auth] enabled = true`).
+// (needs `[auth] enabled = true`). With `[saas] enabled = true` also the `plans` module (plans
+// and features, their tables, and the sync of bunbase.toml's catalog after every migrate).
 #pragma once
 
 #include <vector>
@@ -12,6 +13,7 @@
 namespace bb::saas {
 
 std::vector<db::Migration> migrations();
+std::vector<db::Migration> plans_migrations();
 Feature feature(const Config& config);
 
 }  // namespace bb::saas

@@ -28,6 +28,7 @@ inline Config config() {
 class SaasTest : public ::testing::Test {
  protected:
   SaasTest() : app_(manifest(), config()) {}
+  explicit SaasTest(Config c) : app_(manifest(), std::move(c)) {}
 
   db::Database& db() { return app_.db(); }
 

@@ -36,6 +36,10 @@ struct Feature {
   // Background work the feature runs while the app serves (mail delivery): started once the
   // database is open and migrated, stopped by the returned function before the database closes.
   std::function<std::function<void()>(db::Database&, LogSink&)> start;
+  // Runs after every App::migrate() (the CLI's `migrate`, serve with migrate_on_start, TestApp),
+  // once all migrations are applied: for data the configuration declares and the database must
+  // match (the SaaS plans and features). Should be idempotent.
+  std::function<void(db::Database&, LogSink&)> after_migrate;
 };
 
 struct InvokeOptions {

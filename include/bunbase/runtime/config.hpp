@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -64,11 +65,34 @@ struct Config {
     } smtp;
   } auth;
 
-  // The SaaS cockpit: organizations, invitations and RBAC, mounted under `path`.
+  // The SaaS cockpit, mounted under `path`: organizations, invitations and RBAC
+  // (`organizations`); plans and features (`enabled`, needs organizations), declared here as
+  // [[saas.features]] and [[saas.plans]] and synced into the database on every migrate.
   struct Saas {
     bool organizations = false;
+    bool enabled = false;
     std::string path = "/_cockpit";
     std::chrono::seconds invitation_expiry{7 * 24 * 3600};
+
+    struct FeatureEntry {
+      std::string key, name, description;
+    };
+    // A feature a plan includes: `true` in the file (no limit), or an integer (its limit).
+    struct PlanFeatureEntry {
+      std::string key;
+      std::optional<std::int64_t> limit;  // empty: unlimited
+    };
+    struct PlanEntry {
+      std::string key, name;
+      std::int64_t price_cents = 0;
+      std::string interval = "month";  // month | year
+      int trial_days = 0;
+      bool is_public = true;
+      bool is_default = false;  // `default` in the file; at most one plan
+      std::vector<PlanFeatureEntry> features;
+    };
+    std::vector<FeatureEntry> features;
+    std::vector<PlanEntry> plans;
   } saas;
 
   struct Log {
