@@ -22,8 +22,7 @@ Limits configured_limits(const Config::Saas::PlanEntry& p) {
 Limits stored_limits(db::Database& db, const std::string& plan) {
   Limits out;
   for (const auto& row :
-       db.query("SELECT feature_key, limit_value FROM plan_features WHERE plan_key = $1 "
-                "ORDER BY feature_key",
+       db.query("SELECT feature_key, limit_value FROM plan_features WHERE plan_key = $1 ORDER BY feature_key",
                 {plan})) {
     const auto& r = row.as_object();
     const auto& limit = r.at("limit_value");
@@ -82,15 +81,13 @@ void sync_plans(db::Database& tx, const Config::Saas& saas, CatalogSyncReport& r
     bool changed = false;
     if (!row) {
       tx.exec(
-          "INSERT INTO plans (key, name, price_cents, interval, trial_days, is_public, is_default, "
-          "created_at, "
+          "INSERT INTO plans (key, name, price_cents, interval, trial_days, is_public, is_default, created_at, "
           "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
           {p.key, p.name, p.price_cents, p.interval, p.trial_days, p.is_public, p.is_default, now});
       report.plans_created.push_back(p.key);
     } else if (!same(*row, p)) {
       tx.exec(
-          "UPDATE plans SET name = $1, price_cents = $2, interval = $3, trial_days = $4, is_public "
-          "= $5, "
+          "UPDATE plans SET name = $1, price_cents = $2, interval = $3, trial_days = $4, is_public = $5, "
           "is_default = $6, updated_at = $7 WHERE key = $8",
           {p.name, p.price_cents, p.interval, p.trial_days, p.is_public, p.is_default, now, p.key});
       changed = true;
@@ -139,8 +136,7 @@ CatalogSyncReport sync_catalog(db::Database& db, const Config::Saas& saas, LogSi
   for (const auto& key : report.plans_unlisted)
     if (!find_plan(db, key)->archived_at)  // an archived plan is the expected way out: no warning
       log.warn(
-          "plan not in the configuration: kept (declare it in [[saas.plans]], or archive it with "
-          "archivePlan)",
+          "plan not in the configuration: kept (declare it in [[saas.plans]], or archive it with archivePlan)",
           {{"plan", key}});
   return report;
 }

@@ -33,8 +33,7 @@ Action create_plan() {
           or_conflict(
               [&] {
                 tx.exec(
-                    "INSERT INTO plans (key, name, price_cents, interval, trial_days, is_public, "
-                    "is_default, "
+                    "INSERT INTO plans (key, name, price_cents, interval, trial_days, is_public, is_default, "
                     "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7)",
                     {in.key, in.name, in.price_cents, in.interval.value_or("month"),
                      in.trial_days.value_or(TrialDays{0}), in.is_public.value_or(true), now});
@@ -52,8 +51,7 @@ Action create_plan() {
 Action update_plan() {
   return action<UpdatePlanInput, PlanView>(
       {.name = "updatePlan",
-       .description = "Operator only: changes a plan's name, price, interval, trial, visibility or "
-                      "default flag "
+       .description = "Operator only: changes a plan's name, price, interval, trial, visibility or default flag "
                       "(true makes it the one default plan); its key never changes",
        .triggers = {triggers::api("PATCH", "/plans/:planKey")},
        .guards = operator_guards()},
@@ -62,8 +60,7 @@ Action update_plan() {
         ctx.db.transaction([&](db::Database& tx) {
           PlanRow p = require_plan(tx, in.planKey);
           tx.exec(
-              "UPDATE plans SET name = $1, price_cents = $2, interval = $3, trial_days = $4, "
-              "is_public = $5, "
+              "UPDATE plans SET name = $1, price_cents = $2, interval = $3, trial_days = $4, is_public = $5, "
               "updated_at = $6 WHERE key = $7",
               {in.name ? std::string(*in.name) : p.name,
                in.price_cents ? in.price_cents->value : p.price_cents,
@@ -81,8 +78,7 @@ Action update_plan() {
 Action archive_plan() {
   return action<PlanInput, PlanView>(
       {.name = "archivePlan",
-       .description = "Operator only: hides a plan from the catalog for good (it stays for whoever "
-                      "is on it) and "
+       .description = "Operator only: hides a plan from the catalog for good (it stays for whoever is on it) and "
                       "stops it being the default; archiving an archived plan changes nothing",
        .triggers = {triggers::api("POST", "/plans/:planKey/archive")},
        .guards = operator_guards()},
@@ -93,8 +89,7 @@ Action archive_plan() {
           if (p.archived_at) return;
           const std::string now = iso_now();
           tx.exec(
-              "UPDATE plans SET archived_at = $1, is_default = FALSE, updated_at = $1 WHERE key = "
-              "$2",
+              "UPDATE plans SET archived_at = $1, is_default = FALSE, updated_at = $1 WHERE key = $2",
               {now, p.key});
           archived = true;
         });
@@ -106,8 +101,7 @@ Action archive_plan() {
 Action attach_feature() {
   return action<AttachFeatureInput, PlanView>(
       {.name = "attachFeature",
-       .description = "Operator only: the plan includes the feature, up to `limit` (absent or "
-                      "null: unlimited); "
+       .description = "Operator only: the plan includes the feature, up to `limit` (absent or null: unlimited); "
                       "attaching it again sets the new limit",
        .triggers = {triggers::api("PUT", "/plans/:planKey/features/:featureKey")},
        .guards = operator_guards()},
@@ -117,8 +111,7 @@ Action attach_feature() {
           require_feature(tx, in.featureKey);
           tx.exec(
               "INSERT INTO plan_features (plan_key, feature_key, limit_value) VALUES ($1, $2, $3) "
-              "ON CONFLICT (plan_key, feature_key) DO UPDATE SET limit_value = "
-              "excluded.limit_value",
+              "ON CONFLICT (plan_key, feature_key) DO UPDATE SET limit_value = excluded.limit_value",
               {p.key, in.featureKey, in.limit});
           tx.exec("UPDATE plans SET updated_at = $1 WHERE key = $2", {iso_now(), p.key});
         });
@@ -129,8 +122,7 @@ Action attach_feature() {
 Action detach_feature() {
   return action<PlanFeatureInput, Empty>(
       {.name = "detachFeature",
-       .description = "Operator only: the plan no longer includes the feature; 404 "
-                      "feature_not_attached when it did "
+       .description = "Operator only: the plan no longer includes the feature; 404 feature_not_attached when it did "
                       "not",
        .triggers = {triggers::api("DELETE", "/plans/:planKey/features/:featureKey",
                                   {.status = 204})},

@@ -28,8 +28,7 @@ Action list_public_plans() {
 Action get_plan() {
   return action<PlanInput, PlanView>(
       {.name = "getPlan",
-       .description = "A public, unarchived plan with its features; no sign-in needed. Private and "
-                      "archived plans "
+       .description = "A public, unarchived plan with its features; no sign-in needed. Private and archived plans "
                       "answer 404 plan_not_found except to the operator",
        .triggers = {triggers::api("GET", "/plans/:planKey")}},
       [](const PlanInput& in, Context& ctx) {

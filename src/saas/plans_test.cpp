@@ -307,8 +307,7 @@ TEST_F(Plans, OperatorAttachesAndDetachesFeatures) {
   EXPECT_FALSE(feature_of(unlimited.output, "billing").as_object().contains("limit"));
   ASSERT_TRUE(
       succeeds(as_operator("attachFeature", {{"planKey", "free"}, {"featureKey", "seats"}})));
-  EXPECT_EQ(count("SELECT count(*) AS n FROM plan_features WHERE plan_key = 'free' AND limit_value "
-                  "IS NULL"),
+  EXPECT_EQ(count("SELECT count(*) AS n FROM plan_features WHERE plan_key = 'free' AND limit_value IS NULL"),
             2);
   EXPECT_EQ(count("SELECT count(*) AS n FROM plan_features WHERE plan_key = 'free'"), 2);
   EXPECT_FALSE(
