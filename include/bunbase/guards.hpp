@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -46,6 +47,23 @@ template <class... S>
 Guard has_permission(S&&... permissions) {
   return has_permission(std::vector<std::string>{std::string(std::forward<S>(permissions))...});
 }
+
+// The SaaS cockpit's plan guards (`[saas] enabled`); each resolves the organization first, as
+// in_org() does, and reads ctx.org's plan and subscription, loaded once per run. With SaaS on,
+// has_permission("<feature>:<action>") also needs the plan to include <feature> when <feature> is
+// a plan feature (in the features catalog), and says which half failed.
+
+// The plan includes the feature (403 feature_not_in_plan) and the subscription is usable:
+// trialing before its end, active or past_due (403 subscription_inactive, with the status).
+Guard has_feature(std::string feature);
+// The subscription is usable (see has_feature). 403 subscription_inactive, with the status.
+Guard trial_active_or_paid();
+// Room for one more: counter(ctx) is below the plan's limit for the feature (403 limit_reached,
+// with the limit and the count). An unlimited feature passes without counting; a plan without
+// the feature refuses with feature_not_in_plan.
+//
+//   within_limit("seats", [](bb::Context& ctx) { return count_members(ctx); })
+Guard within_limit(std::string feature, std::function<std::int64_t(Context&)> counter);
 
 enum class RateKey { ip, user, org };
 

@@ -17,9 +17,9 @@ Feature feature(const Config& config) {
                               .actions = std::move(actions)})},
           .migrations = migrations(),
           .start = config.auth.smtp.url.empty()
-                       ? std::function<std::function<void()>(db::Database&, LogSink&)>()
-                       : [smtp = config.auth.smtp](db::Database& db, LogSink& log) {
-                           return start_mail_delivery(db, log, smtp);
+                       ? std::function<std::function<void()>(App&)>()
+                       : [smtp = config.auth.smtp](App& app) {
+                           return start_mail_delivery(app.db(), app.log(), smtp);
                          }};
 }
 

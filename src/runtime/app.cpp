@@ -100,7 +100,7 @@ void App::start_background() {
   open();
   if (!stops_.empty()) return;
   for (const auto& f : features_)
-    if (f.start) stops_.push_back(f.start(*db_, *log_));
+    if (f.start) stops_.push_back(f.start(*this));
 }
 
 void App::shutdown() {

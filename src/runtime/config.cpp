@@ -130,13 +130,30 @@ class TomlReader {
     }
     if (auto* sa = table("saas")) {
       const std::string pre = "saas.";
-      check_keys(*sa, pre, {"organizations", "enabled", "path", "invitation_expiry", "features", "plans"});
+      check_keys(*sa, pre, {"organizations", "enabled", "path", "invitation_expiry", "features", "plans",
+                            "sweep_interval", "trial_notice", "stripe"});
       boolean(*sa, "organizations", c.saas.organizations, pre);
       boolean(*sa, "enabled", c.saas.enabled, pre);
       str(*sa, "path", c.saas.path, pre);
       duration(*sa, "invitation_expiry", c.saas.invitation_expiry, pre);
       saas_features(*sa, c.saas.features);
       saas_plans(*sa, c.saas.plans, c.saas.features);
+      duration(*sa, "sweep_interval", c.saas.sweep_interval, pre);
+      duration(*sa, "trial_notice", c.saas.trial_notice, pre);
+      if (auto n = (*sa)["stripe"]; n) {
+        if (!n.is_table()) bad(file_, "saas.stripe", "expected a table ([saas.stripe])");
+        const auto& t = *n.as_table();
+        const std::string sp = "saas.stripe.";
+        check_keys(t, sp, {"secret_key", "webhook_secrets", "api_base", "api_version", "timeout_ms", "max_retries",
+                           "tolerance"});
+        str(t, "secret_key", c.saas.stripe.secret_key, sp);
+        strings(t, "webhook_secrets", c.saas.stripe.webhook_secrets, sp);
+        str(t, "api_base", c.saas.stripe.api_base, sp);
+        str(t, "api_version", c.saas.stripe.api_version, sp);
+        integer(t, "timeout_ms", c.saas.stripe.timeout_ms, 100, 120000, sp);
+        integer(t, "max_retries", c.saas.stripe.max_retries, 0, 10, sp);
+        duration(t, "tolerance", c.saas.stripe.tolerance, sp);
+      }
     }
     if (auto* l = table("log")) {
       check_keys(*l, "log.", {"level", "format"});
@@ -237,7 +254,8 @@ class TomlReader {
   void saas_plans(const toml::table& sa, std::vector<Config::Saas::PlanEntry>& out,
                   const std::vector<Config::Saas::FeatureEntry>& features) {
     for_each_table(sa, "plans", [&](const toml::table& t, const std::string& pre) {
-      check_keys(t, pre, {"key", "name", "price_cents", "interval", "trial_days", "is_public", "default", "features"});
+      check_keys(t, pre, {"key", "name", "price_cents", "interval", "trial_days", "is_public", "default",
+                          "stripe_price", "features"});
       Config::Saas::PlanEntry p;
       catalog_key(t, pre, p.key);
       for (const auto& other : out) {
@@ -254,6 +272,7 @@ class TomlReader {
       integer(t, "trial_days", p.trial_days, 0, 365, pre);
       boolean(t, "is_public", p.is_public, pre);
       boolean(t, "default", p.is_default, pre);
+      str(t, "stripe_price", p.stripe_price, pre);
       if (p.is_default)
         for (const auto& other : out)
           if (other.is_default)
@@ -370,6 +389,14 @@ Config load_config(const ConfigSources& sources) {
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
+  if (auto v = getenv("STRIPE_SECRET_KEY")) c.saas.stripe.secret_key = *v;
+  if (auto v = getenv("STRIPE_WEBHOOK_SECRET")) c.saas.stripe.webhook_secrets = {*v};
+  if (auto v = getenv("BUNBASE_STRIPE_API_BASE")) c.saas.stripe.api_base = *v;
+  if (c.saas.stripe_enabled() && !c.saas.enabled)
+    bad(c.source.empty() ? env : c.source, "saas.stripe", "Stripe bills subscriptions: set [saas] enabled = true");
+  if (c.saas.stripe_enabled() && c.saas.stripe.webhook_secrets.empty())
+    bad(c.source.empty() ? env : c.source, "saas.stripe.webhook_secrets",
+        "Stripe is configured without a webhook secret (STRIPE_WEBHOOK_SECRET): its events could not be verified");
   if (!c.saas.path.empty() && (c.saas.path.front() != '/' || c.saas.path.back() == '/'))
     bad(c.source.empty() ? env : c.source, "saas.path", "expected a path such as \"/_cockpit\"");
   if (c.saas.enabled && !c.saas.organizations)

@@ -29,10 +29,10 @@ TEST_F(SaasMembers, MembersListEachOther) {
 }
 
 TEST_F(SaasMembers, MemberCannotChangeRoles) {
-  EXPECT_TRUE(fails_with(change(member, member, "admin"), ErrorCode::permission_denied, "missing_permission"));
-  EXPECT_TRUE(fails_with(change(member, admin, "member"), ErrorCode::permission_denied, "missing_permission"));
+  EXPECT_TRUE(fails_with(change(member, member, "admin"), ErrorCode::permission_denied, "permission_denied"));
+  EXPECT_TRUE(fails_with(change(member, admin, "member"), ErrorCode::permission_denied, "permission_denied"));
   EXPECT_TRUE(fails_with(run_in(member, org, "removeMember", {{"userId", admin}}), ErrorCode::permission_denied,
-                         "missing_permission"));
+                         "permission_denied"));
   EXPECT_EQ(role_of(org, member), "member");
   EXPECT_EQ(role_of(org, admin), "admin");
 }
@@ -106,7 +106,7 @@ TEST_F(SaasMembers, ApiKeyScopesNarrowTheRole) {
   key.org_id = org;
   EXPECT_TRUE(succeeds(run_with(key, "listMembers", {{"orgId", org}})));
   EXPECT_TRUE(fails_with(run_with(key, "changeMemberRole", {{"orgId", org}, {"userId", member}, {"role", "admin"}}),
-                         ErrorCode::permission_denied, "missing_permission"));
+                         ErrorCode::permission_denied, "permission_denied"));
   key.scopes = {"members:*"};
   EXPECT_TRUE(succeeds(run_with(key, "changeMemberRole", {{"orgId", org}, {"userId", admin}, {"role", "member"}})));
   // The admin role grants more than the key carries.

@@ -7,6 +7,7 @@
 #include "bunbase/core/error.hpp"
 #include "bunbase/db/database.hpp"
 #include "src/saas/roles.hpp"
+#include "src/saas/subscriptions.hpp"
 
 namespace bb::saas {
 
@@ -98,6 +99,7 @@ void resolve_org(Context& ctx) {
   ctx.auth.permissions =
       ctx.auth.is_system() ? all_permissions(ctx.db) : role_permissions(ctx.db, org_id, ctx.auth.role);
   ctx.org = Org{.id = org_id, .name = text(*row, "name"), .slug = text(*row, "slug")};
+  if (config_of(ctx).saas.enabled) load_plan(ctx.db, *ctx.org);
 }
 
 const std::string& acting_org(const Context& ctx, std::string_view requested) {

@@ -7,6 +7,7 @@
 #include "bunbase/core/error.hpp"
 #include "bunbase/guards.hpp"
 #include "src/saas/org_access.hpp"
+#include "src/saas/plan_guards.hpp"
 
 namespace bb {
 
@@ -24,10 +25,10 @@ boost::json::array json_list(const std::vector<std::string>& items) {
   return out;
 }
 
-Error missing_permission(const std::vector<std::string>& wanted) {
+Error permission_denied(const std::vector<std::string>& wanted) {
   return Error(ErrorCode::permission_denied, "missing permission: " + joined(wanted),
                boost::json::object{{"required", json_list(wanted)}})
-      .with_code("missing_permission");
+      .with_code("permission_denied");
 }
 
 }  // namespace
@@ -53,8 +54,10 @@ Guard guards::has_permission(std::vector<std::string> permissions) {
   return Guard(std::move(name), [permissions = std::move(permissions)](Context& ctx) {
     if (ctx.auth.is_system()) return;
     saas::resolve_org(ctx);
+    // As in the seed: the plan half first (does the plan include the feature?), then the role's.
+    for (const auto& p : permissions) saas::require_plan_for_permission(ctx, p);
     for (const auto& p : permissions)
-      if (!saas::grants(ctx.auth, p)) throw missing_permission(permissions);
+      if (!saas::grants(ctx.auth, p)) throw permission_denied(permissions);
   });
 }
 
@@ -65,7 +68,7 @@ Guard saas::has_any_permission(std::vector<std::string> permissions) {
     resolve_org(ctx);
     for (const auto& p : permissions)
       if (grants(ctx.auth, p)) return;
-    throw missing_permission(permissions);
+    throw permission_denied(permissions);
   });
 }
 

@@ -120,7 +120,7 @@ TEST_F(SaasGuards, RoleAndPermissionGuardsResolveFirst) {
   auto ctx = context(Auth::user(bob), &req);
   EXPECT_EQ(check(guards::has_permission("members:read"), ctx), "");
   EXPECT_EQ(ctx.auth.role, "member");
-  EXPECT_EQ(check(guards::has_permission("members:read", "members:manage"), ctx), "missing_permission");
+  EXPECT_EQ(check(guards::has_permission("members:read", "members:manage"), ctx), "permission_denied");
   EXPECT_EQ(check(guards::has_role("owner", "admin"), ctx), "missing_role");
   EXPECT_EQ(check(guards::has_role("member"), ctx), "");
   auto outsider = context(Auth::user(eve), &req);

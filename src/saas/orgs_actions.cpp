@@ -5,6 +5,7 @@
 #include "src/saas/org_access.hpp"
 #include "src/saas/roles.hpp"
 #include "src/saas/saas_types.hpp"
+#include "src/saas/subscriptions.hpp"
 #include "src/saas/unique_conflict.hpp"
 
 namespace bb::saas {
@@ -36,6 +37,7 @@ Action create_organization() {
               slug_taken());
           tx.exec("INSERT INTO org_memberships (id, org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4, $5)",
                   {new_id(), id, user_id, role, now});
+          if (config_of(ctx).saas.enabled) start_subscription(tx, ctx, id);  // the default plan, with its trial
           activate_org(ctx, id);
         });
         ctx.log.info("organization created", {{"orgId", id}, {"userId", user_id}});

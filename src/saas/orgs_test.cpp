@@ -70,7 +70,7 @@ TEST_F(SaasOrgs, UpdateNeedsOrgUpdate) {
   add_member(org, bob, "member");
   add_member(org, cy, "admin");
   EXPECT_TRUE(fails_with(run_in(bob, org, "updateOrganization", {{"name", "Hacked"}}), ErrorCode::permission_denied,
-                         "missing_permission"));
+                         "permission_denied"));
   auto r = run_in(cy, org, "updateOrganization", {{"name", "Acme Inc"}});
   ASSERT_TRUE(succeeds(r));
   EXPECT_EQ(r.output.at("name"), "Acme Inc");
@@ -85,7 +85,7 @@ TEST_F(SaasOrgs, OnlyOwnersDelete) {
   auto ada = add_user("ada@example.com"), cy = add_user("cy@example.com");
   auto org = create_org(ada, "acme");
   add_member(org, cy, "admin");
-  EXPECT_TRUE(fails_with(run_in(cy, org, "deleteOrganization"), ErrorCode::permission_denied, "missing_permission"));
+  EXPECT_TRUE(fails_with(run_in(cy, org, "deleteOrganization"), ErrorCode::permission_denied, "permission_denied"));
   ASSERT_TRUE(succeeds(run_in(ada, org, "deleteOrganization")));
   EXPECT_EQ(count("SELECT count(*) AS n FROM organizations"), 0);
   EXPECT_EQ(count("SELECT count(*) AS n FROM org_memberships"), 0);

@@ -20,15 +20,16 @@ struct PlanRow {
   bool is_public = true;
   bool is_default = false;
   std::optional<std::string> archived_at;
+  std::optional<std::string> stripe_price;
   std::string created_at, updated_at;
 };
 BOOST_DESCRIBE_STRUCT(PlanRow, (),
                       (key, name, price_cents, interval, trial_days, is_public, is_default,
-                       archived_at, created_at, updated_at))
+                       archived_at, stripe_price, created_at, updated_at))
 
 inline constexpr std::string_view kPlanColumns =
-    "key, name, price_cents, interval, trial_days, is_public, is_default, archived_at, created_at, "
-    "updated_at";
+    "key, name, price_cents, interval, trial_days, is_public, is_default, archived_at, stripe_price, "
+    "created_at, updated_at";
 
 std::optional<PlanRow> find_plan(db::Database& db, std::string_view key);
 // 404 plan_not_found.

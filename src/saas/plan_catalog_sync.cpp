@@ -37,7 +37,11 @@ Limits stored_limits(db::Database& db, const std::string& plan) {
 bool same(const PlanRow& row, const Config::Saas::PlanEntry& p) {
   return row.name == p.name && row.price_cents == p.price_cents && row.interval == p.interval &&
          row.trial_days == p.trial_days && row.is_public == p.is_public &&
-         row.is_default == p.is_default;
+         row.is_default == p.is_default && row.stripe_price.value_or("") == p.stripe_price;
+}
+
+std::optional<std::string> stripe_price(const Config::Saas::PlanEntry& p) {
+  return p.stripe_price.empty() ? std::nullopt : std::optional<std::string>(p.stripe_price);
 }
 
 // The keys of `table` that `listed` does not hold.
@@ -81,15 +85,15 @@ void sync_plans(db::Database& tx, const Config::Saas& saas, CatalogSyncReport& r
     bool changed = false;
     if (!row) {
       tx.exec(
-          "INSERT INTO plans (key, name, price_cents, interval, trial_days, is_public, is_default, created_at, "
-          "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-          {p.key, p.name, p.price_cents, p.interval, p.trial_days, p.is_public, p.is_default, now});
+          "INSERT INTO plans (key, name, price_cents, interval, trial_days, is_public, is_default, stripe_price, "
+          "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+          {p.key, p.name, p.price_cents, p.interval, p.trial_days, p.is_public, p.is_default, stripe_price(p), now});
       report.plans_created.push_back(p.key);
     } else if (!same(*row, p)) {
       tx.exec(
           "UPDATE plans SET name = $1, price_cents = $2, interval = $3, trial_days = $4, is_public = $5, "
-          "is_default = $6, updated_at = $7 WHERE key = $8",
-          {p.name, p.price_cents, p.interval, p.trial_days, p.is_public, p.is_default, now, p.key});
+          "is_default = $6, stripe_price = $7, updated_at = $8 WHERE key = $9",
+          {p.name, p.price_cents, p.interval, p.trial_days, p.is_public, p.is_default, stripe_price(p), now, p.key});
       changed = true;
     }
     if (stored_limits(tx, p.key) != want) {

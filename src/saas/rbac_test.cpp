@@ -86,7 +86,7 @@ TEST_F(SaasRbac, CustomRoleLifecycle) {
   ASSERT_TRUE(succeeds(seen));
   EXPECT_EQ(seen.output.at("organization").at("role"), "billing");
   EXPECT_EQ(strings(seen.output.at("permissions")), std::vector<std::string>{"billing:manage"});
-  EXPECT_TRUE(fails_with(as(member, "listMembers"), ErrorCode::permission_denied, "missing_permission"));
+  EXPECT_TRUE(fails_with(as(member, "listMembers"), ErrorCode::permission_denied, "permission_denied"));
 
   // In use: not deleted; once free: gone.
   EXPECT_TRUE(fails_with(as(admin, "deleteRole", {{"roleKey", "billing"}}), ErrorCode::conflict, "role_in_use"));
@@ -140,7 +140,7 @@ TEST_F(SaasRbac, BadInputIsRefused) {
 TEST_F(SaasRbac, OnlyRoleManagersChangeRolesAndNeverBeyondTheirOwnRights) {
   EXPECT_TRUE(
       fails_with(as(member, "createRole", {{"key", "ops"}, {"name", "Ops"}, {"permissions", boost::json::array{}}}),
-                 ErrorCode::permission_denied, "missing_permission"));
+                 ErrorCode::permission_denied, "permission_denied"));
   EXPECT_TRUE(fails_with(as(admin, "createRole", {{"key", "ops"}, {"name", "Ops"}, {"permissions", {"org:delete"}}}),
                          ErrorCode::permission_denied, "permission_escalation"));
   ASSERT_TRUE(
@@ -150,7 +150,7 @@ TEST_F(SaasRbac, OnlyRoleManagersChangeRolesAndNeverBeyondTheirOwnRights) {
   EXPECT_TRUE(fails_with(as(admin, "updateRole", {{"roleKey", "ops"}, {"permissions", {"org:delete"}}}),
                          ErrorCode::permission_denied, "permission_escalation"));
   EXPECT_TRUE(
-      fails_with(as(member, "deleteRole", {{"roleKey", "ops"}}), ErrorCode::permission_denied, "missing_permission"));
+      fails_with(as(member, "deleteRole", {{"roleKey", "ops"}}), ErrorCode::permission_denied, "permission_denied"));
   EXPECT_TRUE(succeeds(as(owner, "grantPermission", {{"roleKey", "ops"}, {"permission", "org:delete"}})));
 }
 

@@ -3,9 +3,11 @@
 #include "src/saas/saas_feature.hpp"
 
 #include <bunbase/guards.hpp>
+#include <bunbase/runtime/periodic.hpp>
 
 #include "src/saas/plan_catalog_sync.hpp"
 #include "src/saas/plans_types.hpp"
+#include "src/saas/subscriptions_types.hpp"
 #include "src/saas/saas_types.hpp"
 
 namespace bb::saas {
@@ -39,9 +41,18 @@ Feature feature(const Config& config) {
                                 .description = "Plans, the features they include and their limits",
                                 .api_prefix = config.saas.path,
                                 .actions = concat({plan_public_actions(), plan_admin_actions()})}));
-    auto more = plans_migrations();
-    f.migrations.insert(f.migrations.end(), more.begin(), more.end());
+    // Guards per action: the Stripe webhook is signed, not signed in.
+    f.modules.push_back(module({.name = "subscriptions",
+                                .description = "The organization's subscription: trial, plan changes, cancellation, "
+                                               "and Stripe checkout, billing portal and webhook",
+                                .api_prefix = config.saas.path,
+                                .actions = concat({subscription_actions(), stripe_actions(config)})}));
+    for (auto more : {plans_migrations(), subscriptions_migrations()})
+      f.migrations.insert(f.migrations.end(), more.begin(), more.end());
     f.after_migrate = [saas = config.saas](db::Database& db, LogSink& log) { sync_catalog(db, saas, log); };
+    f.start = [interval = config.saas.sweep_interval](App& app) {
+      return run_every(app, "processSubscriptions", interval);
+    };
   }
   return f;
 }

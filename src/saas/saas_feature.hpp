@@ -14,6 +14,7 @@ namespace bb::saas {
 
 std::vector<db::Migration> migrations();
 std::vector<db::Migration> plans_migrations();
+std::vector<db::Migration> subscriptions_migrations();
 Feature feature(const Config& config);
 
 }  // namespace bb::saas

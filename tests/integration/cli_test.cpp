@@ -53,8 +53,10 @@ TEST_F(Cli, ActionsPrintsATableOfActionsModulesAndTriggers) {
 
 TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
   // the runtime's, then the enabled auth and organizations features', then the app's
-  const std::vector<std::string> migrations = {"bunbase/0001_action_runs.sql", "bunbase/auth/0001_users_sessions_keys.sql",
-                                               "bunbase/saas/0001_orgs_rbac.sql", "app/001_init.sql"};
+  const std::vector<std::string> migrations = {
+      "bunbase/0001_action_runs.sql",   "bunbase/auth/0001_users_sessions_keys.sql", "bunbase/saas/0001_orgs_rbac.sql",
+      "bunbase/saas/0002_plans.sql",    "bunbase/saas/0003_subscriptions.sql",       "app/001_init.sql",
+      "app/002_billing.sql"};
   // "<word>  <name>" for each migration, one per line, in that order
   auto listing = [&](const std::string& word) {
     std::string s;
@@ -68,7 +70,7 @@ TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
   auto first = app({"migrate"});
   ASSERT_EQ(first.code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr(listing("applied")));
-  EXPECT_THAT(first.out, HasSubstr("4 migration(s) applied"));
+  EXPECT_THAT(first.out, HasSubstr("7 migration(s) applied"));
 
   auto status = app({"migrate", "--status"});
   ASSERT_EQ(status.code, 0) << status.err;
@@ -80,7 +82,7 @@ TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
   EXPECT_THAT(again.out, HasSubstr("0 migration(s) applied"));
 
   Sqlite db(db_path());
-  EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations"), 4);
+  EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations"), 7);
   for (const auto& m : migrations)
     EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations WHERE name = ?", {m}), 1) << m;
 }
@@ -284,7 +286,7 @@ TEST_F(Cli, PortFlagWinsOverTheEnvironment) {
 TEST_F(Cli, ConfigFileFromTheWorkingDirectoryIsUsed) {
   // bunbase.toml sets the body limit and the database; PORT from the environment wins over its port.
   write_file(dir / "bunbase.toml", "port = 1\n[database]\nurl = \"sqlite://from-toml.db\"\n[http]\nbody_limit = \"1KiB\"\n"
-                                   "[auth]\nenabled = true\n");
+                                   "[auth]\nenabled = true\n[saas]\norganizations = true\nenabled = true\n");
   Process p(kSaasDemo, {"serve"}, {.cwd = dir.path(), .env = {{"PORT", "0"}}, .name = "toml"});
   // wait for the listening line and read the port
   unsigned short port = 0;

@@ -32,12 +32,17 @@ const std::string kPassword = "correct horse battery";
 // An organization id nobody has: shaped like a real one, and a made-up word.
 const std::string kUnknownOrg = "0190a4c2-7d1e-7c4b-9a3f-2b1c0d9e8f7a";
 
-// The seed roles' permissions (src/saas/migrations.cpp), sorted as the API lists them.
-const std::vector<std::string> kOwnerPerms = {"billing:manage", "invitations:manage", "members:manage", "members:read",
-                                              "org:delete",     "org:update",         "roles:manage"};
-const std::vector<std::string> kAdminPerms = {"billing:manage", "invitations:manage", "members:manage",
-                                              "members:read",   "org:update",         "roles:manage"};
-const std::vector<std::string> kMemberPerms = {"members:read"};
+// The seed roles' permissions (src/saas/migrations.cpp) with the demo's billing ones
+// (examples/saas-demo/db/migrations/002_billing.sql), sorted as the API lists them.
+const std::vector<std::string> kOwnerPerms = {"billing:manage",   "invitations:manage", "invoices:create",
+                                              "invoices:read",    "invoices:send",      "members:manage",
+                                              "members:read",     "org:delete",         "org:update",
+                                              "payments:process", "roles:manage"};
+const std::vector<std::string> kAdminPerms = {"billing:manage", "invitations:manage", "invoices:create",
+                                              "invoices:read",  "invoices:send",      "members:manage",
+                                              "members:read",   "org:update",         "payments:process",
+                                              "roles:manage"};
+const std::vector<std::string> kMemberPerms = {"invoices:create", "invoices:read", "members:read"};
 
 const std::vector<std::string>& seed_permissions(std::string_view role) {
   static const std::vector<std::string> none;
@@ -503,7 +508,7 @@ TEST_F(OrgIsolationMatrix, EveryRoleGetsExactlyWhatItsPermissionsAllowOnEveryRou
         const auto& perms = seed_permissions(actor.role);
         bool any = false;
         for (const auto& p : row.any_of) any = any || has(perms, p);
-        if (!any) want_status = 403, want_code = "missing_permission";
+        if (!any) want_status = 403, want_code = "permission_denied";
       }
 
       if (want_code.empty()) {
@@ -696,11 +701,11 @@ TEST_F(OrgIsolationTenants, ARoleKeyBothOrgsUseMeansEachOrgsOwnDefinition) {
   EXPECT_EQ(me.json().at("permissions"), boost::json::parse(R"(["members:read"])")) << me;
 
   auto before = snapshot();
-  expect_refused(set_role(member_, org_a_, admin_.id, "member"), 403, "missing_permission", before,
+  expect_refused(set_role(member_, org_a_, admin_.id, "member"), 403, "permission_denied", before,
                  "A's 'shared' member changing a role in A");
   before = snapshot();
   expect_refused(call(member_, "POST", org_path(org_a_, "/invitations"), R"({"email":"z@example.com"})"), 403,
-                 "missing_permission", before, "A's 'shared' member inviting in A");
+                 "permission_denied", before, "A's 'shared' member inviting in A");
   before = snapshot();
   expect_refused(call(member_, "GET", org_path(org_b_, "/members")), 403, "not_a_member", before,
                  "A's 'shared' member reading B");
@@ -738,9 +743,9 @@ TEST_F(OrgIsolationRevoke, ADemotedAdminLosesItsPermissionsOnTheNextRequest) {
   ASSERT_EQ(ok.status, 200) << ok;
   ASSERT_EQ(set_role(owner_, org_a_, admin_.id, "member").status, 200);
   auto before = snapshot();
-  expect_refused(call(admin_, "PATCH", org_path(org_a_), R"({"name":"Admin again"})"), 403, "missing_permission", before,
+  expect_refused(call(admin_, "PATCH", org_path(org_a_), R"({"name":"Admin again"})"), 403, "permission_denied", before,
                  "demoted admin renaming");
-  expect_refused(call(admin_, "GET", org_path(org_a_, "/invitations")), 403, "missing_permission", before,
+  expect_refused(call(admin_, "GET", org_path(org_a_, "/invitations")), 403, "permission_denied", before,
                  "demoted admin listing invitations");
   EXPECT_EQ(db_value("SELECT name FROM organizations WHERE id = ?", {org_a_}), "Admin was here");
 }
@@ -978,16 +983,16 @@ TEST_F(OrgIsolationRbac, AMemberCannotChangeRolesNotEvenItsOwn) {
   for (const auto& [target, role] : std::vector<std::pair<std::string, std::string>>{
            {member_.id, "admin"}, {member_.id, "owner"}, {admin_.id, "member"}, {owner_.id, "member"}}) {
     auto before = snapshot();
-    expect_refused(set_role(member_, org_a_, target, role), 403, "missing_permission", before,
+    expect_refused(set_role(member_, org_a_, target, role), 403, "permission_denied", before,
                    "member sets " + target + " to " + role);
   }
   auto before = snapshot();
-  expect_refused(call(member_, "DELETE", org_path(org_a_, "/members/" + admin_.id)), 403, "missing_permission", before,
+  expect_refused(call(member_, "DELETE", org_path(org_a_, "/members/" + admin_.id)), 403, "permission_denied", before,
                  "member removes the admin");
   expect_refused(call(member_, "POST", org_path(org_a_, "/invitations"), R"({"email":"friend@example.com","role":"owner"})"),
-                 403, "missing_permission", before, "member invites an owner");
+                 403, "permission_denied", before, "member invites an owner");
   expect_refused(call(member_, "POST", org_path(org_a_, "/roles"), R"({"key":"mine","name":"M","permissions":[]})"), 403,
-                 "missing_permission", before, "member creates a role");
+                 "permission_denied", before, "member creates a role");
   EXPECT_EQ(role_in(org_a_, member_.id), "member");
 }
 
@@ -1064,8 +1069,8 @@ TEST_F(OrgIsolationRbac, ACustomManagerRoleCannotGiveMoreThanItHas) {
        "manager invites an admin"},
       {"PATCH", org_path(org_a_, "/members/" + viewer.id), R"({"role":"owner"})", "owner_required",
        "manager makes someone owner"},
-      {"PATCH", org_path(org_a_), R"({"name":"Managed"})", "missing_permission", "manager renames the org"},
-      {"POST", org_path(org_a_, "/roles/manager/permissions"), R"({"permission":"roles:manage"})", "missing_permission",
+      {"PATCH", org_path(org_a_), R"({"name":"Managed"})", "permission_denied", "manager renames the org"},
+      {"POST", org_path(org_a_, "/roles/manager/permissions"), R"({"permission":"roles:manage"})", "permission_denied",
        "manager widens its own role"},
   };
   for (const auto& p : probes) {
@@ -1092,7 +1097,7 @@ TEST_F(OrgIsolationRbac, AScopedApiKeyActsWithinItsScopesOnly) {
            {"POST", org_path(org_a_, "/invitations"), R"({"email":"k@example.com"})"},
            {"POST", org_path(org_a_, "/roles"), R"({"key":"viakey","name":"K","permissions":[]})"}}) {
     auto before = snapshot();
-    expect_refused(call(key, method, path, body), 403, "missing_permission", before, "scoped key: " + method + " " + path);
+    expect_refused(call(key, method, path, body), 403, "permission_denied", before, "scoped key: " + method + " " + path);
   }
   // A key cannot mint keys either.
   auto before = snapshot();

@@ -4,7 +4,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bb {
@@ -37,9 +41,34 @@ struct Auth {
   static Auth user(std::string id) { return {.kind = Kind::user, .via = Via::internal, .user_id = std::move(id)}; }
 };
 
-// The organization a run acts in (ctx.org), filled by bb::guards::in_org().
+// The organization a run acts in (ctx.org), filled by bb::guards::in_org(). With the SaaS
+// cockpit on (`[saas] enabled`), also its current subscription and what its plan includes,
+// read once per run:
+//
+//   if (ctx.org->includes("billing")) ...
+//   auto seats = ctx.org->limit("seats");  // nullopt: unlimited; 0: not in the plan
 struct Org {
   std::string id, name, slug;
+
+  // The current subscription; empty without the SaaS cockpit or before the first one.
+  std::string plan;    // the plan's key
+  std::string status;  // trialing | active | past_due | canceled | unpaid | incomplete | ...
+  std::optional<std::string> trial_ends_at, current_period_end;  // ISO 8601 UTC
+  bool cancel_at_period_end = false;
+  // What the plan includes: feature key and its limit (nullopt: unlimited).
+  std::vector<std::pair<std::string, std::optional<std::int64_t>>> features;
+  // trialing before trial_ends_at, active, or past_due (Stripe is still retrying the payment).
+  bool subscription_usable = false;
+
+  bool includes(std::string_view feature) const {
+    return std::any_of(features.begin(), features.end(), [&](const auto& f) { return f.first == feature; });
+  }
+  // The plan's limit for the feature: nullopt when unlimited, 0 when the plan lacks it.
+  std::optional<std::int64_t> limit(std::string_view feature) const {
+    for (const auto& [key, value] : features)
+      if (key == feature) return value;
+    return 0;
+  }
 };
 
 }  // namespace bb

@@ -29,13 +29,16 @@ struct AppManifest {
 
 // A built-in part of the framework an app turns on in its configuration (auth, organizations):
 // ordinary modules plus the migrations of the tables they own, applied before the app's.
+class App;
+
 struct Feature {
   std::string name;
   std::vector<Module> modules;
   std::vector<db::Migration> migrations;
-  // Background work the feature runs while the app serves (mail delivery): started once the
-  // database is open and migrated, stopped by the returned function before the database closes.
-  std::function<std::function<void()>(db::Database&, LogSink&)> start;
+  // Background work the feature runs while the app serves (mail delivery, the subscriptions
+  // sweep): started once the database is open and migrated, stopped by the returned function
+  // before the database closes. It may run actions through app.invoke().
+  std::function<std::function<void()>(App& app)> start;
   // Runs after every App::migrate() (the CLI's `migrate`, serve with migrate_on_start, TestApp),
   // once all migrations are applied: for data the configuration declares and the database must
   // match (the SaaS plans and features). Should be idempotent.

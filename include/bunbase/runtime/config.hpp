@@ -89,10 +89,29 @@ struct Config {
       int trial_days = 0;
       bool is_public = true;
       bool is_default = false;  // `default` in the file; at most one plan
+      std::string stripe_price;  // the Stripe price id (price_...) checkout sells this plan with
       std::vector<PlanFeatureEntry> features;
     };
     std::vector<FeatureEntry> features;
     std::vector<PlanEntry> plans;
+
+    // Subscriptions: how often trials and billing periods are checked (trial ends, downgrades
+    // and cancellations due), and how long before a trial's end `trial.ending` is emitted.
+    std::chrono::seconds sweep_interval{60};
+    std::chrono::seconds trial_notice{3 * 24 * 3600};
+
+    // Stripe as the payment provider: on when secret_key is set (or STRIPE_SECRET_KEY).
+    // Without it subscriptions run without a provider (plan changes apply at once, for free).
+    struct Stripe {
+      std::string secret_key;                   // sk_live_... / sk_test_... (STRIPE_SECRET_KEY)
+      std::vector<std::string> webhook_secrets; // whsec_... (STRIPE_WEBHOOK_SECRET); several while rotating
+      std::string api_base = "https://api.stripe.com";
+      std::string api_version;                  // sent as Stripe-Version when set
+      int timeout_ms = 10000;                   // per attempt
+      int max_retries = 2;                      // on network errors, 429 and 5xx
+      std::chrono::seconds tolerance{300};      // webhook timestamp tolerance
+    } stripe;
+    bool stripe_enabled() const { return !stripe.secret_key.empty(); }
   } saas;
 
   struct Log {
