@@ -29,23 +29,27 @@ std::string_view to_string(Verdict v);
 // Stripe-Signature: "t=<unix>,v1=<hex>[,v1=<hex>...][,v0=...]". HMAC-SHA256 keyed with the
 // whole "whsec_..." string over "<t>.<body>"; any v1 may match, v0 and other schemes are ignored.
 // A timestamp exactly `tolerance` away still passes.
-Verdict check_stripe(std::string_view body, std::string_view header, const std::vector<std::string>& secrets,
+Verdict check_stripe(std::string_view body, std::string_view header,
+                     const std::vector<std::string>& secrets,
                      std::chrono::seconds tolerance = std::chrono::seconds(300),
                      std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // X-Hub-Signature-256: "sha256=<hex HMAC-SHA256(secret, body)>".
-Verdict check_github(std::string_view body, std::string_view header, const std::vector<std::string>& secrets);
+Verdict check_github(std::string_view body, std::string_view header,
+                     const std::vector<std::string>& secrets);
 
 // Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature (a space-separated
 // list of "v1,<base64>"). Secrets are "whsec_" + base64 key (the prefix is optional);
 // HMAC-SHA256 over "<id>.<timestamp>.<body>"; the timestamp must be within ±tolerance.
-Verdict check_standard(std::string_view body, std::string_view id, std::string_view timestamp,
-                       std::string_view signatures, const std::vector<std::string>& secrets,
-                       std::chrono::seconds tolerance = std::chrono::seconds(300),
-                       std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
+Verdict check_standard(
+    std::string_view body, std::string_view id, std::string_view timestamp,
+    std::string_view signatures, const std::vector<std::string>& secrets,
+    std::chrono::seconds tolerance = std::chrono::seconds(300),
+    std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
 
 // A plain header whose value is hex HMAC-SHA256(secret, body), optionally prefixed "sha256=".
-Verdict check_hmac_sha256(std::string_view body, std::string_view header, const std::vector<std::string>& secrets);
+Verdict check_hmac_sha256(std::string_view body, std::string_view header,
+                          const std::vector<std::string>& secrets);
 
 // Throws bb::Error(invalid_argument, "<scheme> signature: <why>") with code "invalid_signature"
 // unless v is ok.

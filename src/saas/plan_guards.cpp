@@ -23,7 +23,7 @@ Error inactive(const Org& org) {
   std::string why = org.status.empty()          ? "the organization has no subscription"
                     : org.status == "trialing" ? "the trial ended"
                                                : "the subscription is " + org.status;
-  boost::json::object details{{"status", org.status}, {"plan", org.plan}};
+  boost::json::object details{{"subscriptionStatus", org.status}, {"plan", org.plan}};
   if (org.trial_ends_at) details["trialEndsAt"] = *org.trial_ends_at;
   return Error(ErrorCode::permission_denied, why, std::move(details)).with_code("subscription_inactive");
 }

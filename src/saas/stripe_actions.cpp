@@ -7,6 +7,7 @@
 #include <bunbase/webhooks.hpp>
 
 #include "src/saas/org_access.hpp"
+#include "src/saas/org_guards.hpp"
 #include "src/saas/stripe_billing.hpp"
 #include "src/saas/subscriptions.hpp"
 #include "src/saas/subscriptions_types.hpp"
@@ -32,7 +33,7 @@ Action create_checkout_session() {
        .description = "A Stripe Checkout page that subscribes the organization to the plan (its stripe_price); the "
                       "webhook applies the result",
        .triggers = {triggers::api("POST", "/orgs/:orgId/subscription/checkout", {.status = 201})},
-       .guards = {guards::in_org(), guards::has_permission("billing:manage")}},
+       .guards = {guards::in_org(), has_any_permission({"billing:manage"})}},
       [](const CheckoutInput& in, Context& ctx) {
         require_stripe(ctx);
         const std::string& org_id = acting_org(ctx, in.orgId);
@@ -70,7 +71,7 @@ Action create_portal_session() {
       {.name = "createBillingPortalSession",
        .description = "A Stripe billing portal page where the organization changes plan, payment method or cancels",
        .triggers = {triggers::api("POST", "/orgs/:orgId/subscription/portal", {.status = 201})},
-       .guards = {guards::in_org(), guards::has_permission("billing:manage")}},
+       .guards = {guards::in_org(), has_any_permission({"billing:manage"})}},
       [](const PortalInput& in, Context& ctx) {
         require_stripe(ctx);
         const std::string& org_id = acting_org(ctx, in.orgId);

@@ -24,7 +24,8 @@ constexpr std::chrono::milliseconds kMaxConnectTimeout{5000};
 void init_curl() {
   static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
   if (global != CURLE_OK)
-    throw bb::Error(bb::ErrorCode::unavailable, "Stripe: libcurl could not be initialised").with_code("stripe_unavailable");
+    throw bb::Error(bb::ErrorCode::unavailable, "Stripe: libcurl could not be initialised")
+        .with_code("stripe_unavailable");
 }
 
 using Easy = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
@@ -94,7 +95,8 @@ std::string redact(std::string text, const std::string& secret) {
 }
 
 bb::Error unavailable(std::string message, boost::json::object details) {
-  return bb::Error(bb::ErrorCode::unavailable, std::move(message), std::move(details)).with_code("stripe_unavailable");
+  return bb::Error(bb::ErrorCode::unavailable, std::move(message), std::move(details))
+      .with_code("stripe_unavailable");
 }
 
 boost::json::value field(const boost::json::object& error, std::string_view name) {
@@ -142,9 +144,11 @@ boost::json::object StripeClient::request(std::string_view path, const std::stri
   // Paths are ours (ids come from Stripe), but a stray space or line break must not become a
   // different request.
   for (unsigned char c : path)
-    if (c <= 0x20 || c == 0x7f) throw bb::Error(bb::ErrorCode::internal, "Stripe: invalid request path");
+    if (c <= 0x20 || c == 0x7f)
+      throw bb::Error(bb::ErrorCode::internal, "Stripe: invalid request path");
   for (unsigned char c : idempotency_key)
-    if (c < 0x20 || c == 0x7f) throw bb::Error(bb::ErrorCode::internal, "Stripe: invalid idempotency key");
+    if (c < 0x20 || c == 0x7f)
+      throw bb::Error(bb::ErrorCode::internal, "Stripe: invalid idempotency key");
 
   init_curl();
   Easy curl(curl_easy_init(), &curl_easy_cleanup);
@@ -221,16 +225,21 @@ boost::json::object StripeClient::request(std::string_view path, const std::stri
     // Stripe's {"error": {"type", "code", "message", "param", ...}}
     const boost::json::value* err = json.as_object().if_contains("error");
     for (std::string_view name : {"type", "code", "message", "param"})
-      details[name] = err && err->is_object() ? field(err->get_object(), name) : boost::json::value(nullptr);
-    if (auto* m = details["message"].if_string()) *m = redact(std::string(*m), settings_.secret_key);
+      details[name] =
+          err && err->is_object() ? field(err->get_object(), name) : boost::json::value(nullptr);
+    if (auto* m = details["message"].if_string())
+      *m = redact(std::string(*m), settings_.secret_key);
     if (reply.status >= 400 && reply.status < 500 && reply.status != 429) {
       std::string message = "Stripe: ";
-      if (auto* m = details["message"].if_string()) message += std::string(*m);
-      else message += "request failed with HTTP " + std::to_string(reply.status);
+      if (auto* m = details["message"].if_string())
+        message += std::string(*m);
+      else
+        message += "request failed with HTTP " + std::to_string(reply.status);
       throw bb::Error(bb::ErrorCode::invalid_argument, std::move(message), std::move(details))
           .with_code("stripe_error");
     }
-    throw unavailable("Stripe unavailable: HTTP " + std::to_string(reply.status), std::move(details));
+    throw unavailable("Stripe unavailable: HTTP " + std::to_string(reply.status),
+                      std::move(details));
   }
 }
 

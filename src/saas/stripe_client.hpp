@@ -9,7 +9,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <chrono>
 #include <string>
 #include <string_view>
@@ -22,8 +21,9 @@ struct StripeSettings {
   std::string secret_key;                           // sk_test_... / rk_live_...; never logged
   std::string api_base = "https://api.stripe.com";  // tests point it at a local fake server
   std::string api_version;                          // sent as Stripe-Version when not empty
-  std::chrono::milliseconds timeout{10000};         // per attempt, in total; connecting: min(timeout, 5 s)
-  int max_retries = 2;  // on network errors, 429 and 5xx: 250 ms * 2^n with jitter, or Retry-After (<= 5 s)
+  std::chrono::milliseconds timeout{10000};  // per attempt, in total; connecting: min(timeout, 5 s)
+  int max_retries =
+      2;  // on network errors, 429 and 5xx: 250 ms * 2^n with jitter, or Retry-After (<= 5 s)
 };
 
 // "line_items[0][price]" -> "price_123", in the order given.
@@ -43,13 +43,16 @@ class StripeClient {
   explicit StripeClient(StripeSettings settings);
 
   // POST <api_base>/v1/<path>, the same Idempotency-Key on every retry.
-  boost::json::object post(std::string_view path, const FormFields& fields, std::string_view idempotency_key);
-  // GET <api_base>/v1/<path> (path may carry a query string, e.g. "subscriptions/sub_1?expand[]=customer").
+  boost::json::object post(std::string_view path, const FormFields& fields,
+                           std::string_view idempotency_key);
+  // GET <api_base>/v1/<path> (path may carry a query string, e.g.
+  // "subscriptions/sub_1?expand[]=customer").
   boost::json::object get(std::string_view path);
 
  private:
   // A POST when body is given, else a GET.
-  boost::json::object request(std::string_view path, const std::string* body, std::string_view idempotency_key);
+  boost::json::object request(std::string_view path, const std::string* body,
+                              std::string_view idempotency_key);
 
   StripeSettings settings_;
 };

@@ -46,7 +46,8 @@ class FakeHttp {
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listener_, 16) != 0)
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 16) != 0)
       throw std::runtime_error("FakeHttp: cannot listen");
     socklen_t len = sizeof addr;
     ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -91,8 +92,9 @@ class FakeHttp {
         hanging_.push_back(fd);
         continue;
       }
-      std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nContent-Type: application/json\r\n" +
-                        reply.extra_headers + "Content-Length: " + std::to_string(reply.body.size()) +
+      std::string out = "HTTP/1.1 " + std::to_string(reply.status) +
+                        " X\r\nContent-Type: application/json\r\n" + reply.extra_headers +
+                        "Content-Length: " + std::to_string(reply.body.size()) +
                         "\r\nConnection: close\r\n\r\n" + reply.body;
       for (std::size_t sent = 0; sent < out.size();) {
         ssize_t n = ::send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
@@ -111,7 +113,8 @@ class FakeHttp {
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
       if (n <= 0) break;
       data.append(buf, static_cast<std::size_t>(n));
-      if (head_end == std::string::npos && (head_end = data.find("\r\n\r\n")) != std::string::npos) {
+      if (head_end == std::string::npos &&
+          (head_end = data.find("\r\n\r\n")) != std::string::npos) {
         auto at = lower(data.substr(0, head_end)).find("\r\ncontent-length:");
         if (at != std::string::npos) content_length = std::stoul(data.substr(at + 17));
       }
@@ -125,7 +128,8 @@ class FakeHttp {
     r.request_line = head.substr(0, eol);
     while (eol != std::string::npos) {
       std::size_t next = head.find("\r\n", eol + 2);
-      std::string line = head.substr(eol + 2, next == std::string::npos ? std::string::npos : next - eol - 2);
+      std::string line =
+          head.substr(eol + 2, next == std::string::npos ? std::string::npos : next - eol - 2);
       auto colon = line.find(':');
       if (colon != std::string::npos) {
         std::string value = line.substr(colon + 1);
@@ -173,7 +177,8 @@ bb::Error error_of(const std::function<void()>& f) {
 TEST(StripeForm, EncodesNamesAndValuesInOrder) {
   EXPECT_EQ(bb::saas::form_encode({}), "");
   EXPECT_EQ(bb::saas::form_encode({{"mode", "subscription"}, {"a", ""}}), "mode=subscription&a=");
-  EXPECT_EQ(bb::saas::form_encode({{"line_items[0][price]", "price_123"}, {"line_items[0][quantity]", "1"}}),
+  EXPECT_EQ(bb::saas::form_encode(
+                {{"line_items[0][price]", "price_123"}, {"line_items[0][quantity]", "1"}}),
             "line_items%5B0%5D%5Bprice%5D=price_123&line_items%5B0%5D%5Bquantity%5D=1");
   EXPECT_EQ(bb::saas::form_encode({{"metadata[note]", "a b&c=d+e/f?g"}}),
             "metadata%5Bnote%5D=a%20b%26c%3Dd%2Be%2Ff%3Fg");
@@ -188,8 +193,9 @@ TEST(StripeClient, PostSendsTheHeadersAndTheFormBody) {
   auto s = settings(server);
   s.api_version = "2025-03-31.basil";
   StripeClient stripe(s);
-  auto out = stripe.post("checkout/sessions", {{"mode", "subscription"}, {"line_items[0][price]", "price 1"}},
-                         "idem-123");
+  auto out =
+      stripe.post("checkout/sessions",
+                  {{"mode", "subscription"}, {"line_items[0][price]", "price 1"}}, "idem-123");
   EXPECT_EQ(out.at("id"), "cs_test_1");
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 1u);
@@ -233,7 +239,9 @@ TEST(StripeClient, RetriesA500WithTheSameIdempotencyKey) {
 }
 
 TEST(StripeClient, HonoursRetryAfterOn429) {
-  FakeHttp server({{.status = 429, .body = R"({"error":{"type":"rate_limit_error"}})", .extra_headers = "Retry-After: 1\r\n"},
+  FakeHttp server({{.status = 429,
+                    .body = R"({"error":{"type":"rate_limit_error"}})",
+                    .extra_headers = "Retry-After: 1\r\n"},
                    {.body = R"({"ok":true})"}});
   StripeClient stripe(settings(server));
   auto start = std::chrono::steady_clock::now();
@@ -243,10 +251,11 @@ TEST(StripeClient, HonoursRetryAfterOn429) {
 }
 
 TEST(StripeClient, A400IsNotRetriedAndCarriesStripesError) {
-  FakeHttp server({{.status = 400,
-                    .body = R"({"error":{"type":"invalid_request_error","code":"parameter_missing",)"
-                            R"("message":"Missing required param: customer.","param":"customer"}})",
-                    .extra_headers = "Request-Id: req_123\r\n"}});
+  FakeHttp server(
+      {{.status = 400,
+        .body = R"({"error":{"type":"invalid_request_error","code":"parameter_missing",)"
+                R"("message":"Missing required param: customer.","param":"customer"}})",
+        .extra_headers = "Request-Id: req_123\r\n"}});
   StripeClient stripe(settings(server));
   bb::Error e = error_of([&] { stripe.post("billing_portal/sessions", {}, "k"); });
   EXPECT_EQ(e.kind(), bb::ErrorCode::invalid_argument);
@@ -263,9 +272,11 @@ TEST(StripeClient, A400IsNotRetriedAndCarriesStripesError) {
 }
 
 TEST(StripeClient, TheSecretKeyNeverAppearsInAnError) {
-  FakeHttp server({{.status = 401,
-                    .body = R"({"error":{"type":"invalid_request_error","message":"Invalid API Key provided: )" +
-                            std::string(kKey) + "\"}}"}});
+  FakeHttp server(
+      {{.status = 401,
+        .body =
+            R"({"error":{"type":"invalid_request_error","message":"Invalid API Key provided: )" +
+            std::string(kKey) + "\"}}"}});
   StripeClient stripe(settings(server));
   bb::Error e = error_of([&] { stripe.get("customers/cus_1"); });
   EXPECT_EQ(e.code(), "stripe_error");
@@ -274,9 +285,13 @@ TEST(StripeClient, TheSecretKeyNeverAppearsInAnError) {
 }
 
 TEST(StripeClient, FiveHundredsAfterTheRetriesAreUnavailable) {
-  FakeHttp server({{.status = 500}, {.status = 502}, {.status = 500, .body = R"({"error":{"message":"still down"}})"}});
+  FakeHttp server({{.status = 500},
+                   {.status = 502},
+                   {.status = 500, .body = R"({"error":{"message":"still down"}})"}});
   StripeClient stripe(settings(server));
-  bb::Error e = error_of([&] { stripe.post("subscriptions/sub_1", {{"cancel_at_period_end", "true"}}, "k"); });
+  bb::Error e = error_of([&] {
+    stripe.post("subscriptions/sub_1", {{"cancel_at_period_end", "true"}}, "k");
+  });
   EXPECT_EQ(e.kind(), bb::ErrorCode::unavailable);
   EXPECT_EQ(e.code(), "stripe_unavailable");
   EXPECT_EQ(e.details().at("attempts"), 3);
@@ -329,9 +344,12 @@ TEST(StripeClient, ConnectionRefusedIsUnavailable) {
 }
 
 TEST(StripeClient, PathsCannotSmuggleARequest) {
-  StripeClient stripe({.secret_key = std::string(kKey), .api_base = "http://127.0.0.1:1", .max_retries = 0});
-  EXPECT_EQ(error_of([&] { stripe.get("customers/x HTTP/1.1\r\nHost: evil"); }).kind(), bb::ErrorCode::internal);
-  EXPECT_EQ(error_of([&] { stripe.post("customers", {}, "k\r\nX: y"); }).kind(), bb::ErrorCode::internal);
+  StripeClient stripe(
+      {.secret_key = std::string(kKey), .api_base = "http://127.0.0.1:1", .max_retries = 0});
+  EXPECT_EQ(error_of([&] { stripe.get("customers/x HTTP/1.1\r\nHost: evil"); }).kind(),
+            bb::ErrorCode::internal);
+  EXPECT_EQ(error_of([&] { stripe.post("customers", {}, "k\r\nX: y"); }).kind(),
+            bb::ErrorCode::internal);
 }
 
 }  // namespace

@@ -13,6 +13,9 @@ namespace bb::saas {
 
 namespace {
 
+// The subscription's own actions check billing:manage with the role only (has_any_permission):
+// has_permission() would add the plan half, and a lapsed plan must not stop anyone paying for it.
+
 Error conflict(std::string code, std::string message) {
   return Error(ErrorCode::conflict, std::move(message)).with_code(std::move(code));
 }
@@ -33,7 +36,7 @@ Action change_plan() {
                       "paid period (at once during a trial). Without a payment provider only; with Stripe, paid plans "
                       "are bought through checkout and changed in the billing portal",
        .triggers = {triggers::api("POST", "/orgs/:orgId/subscription/plan")},
-       .guards = {guards::in_org(), guards::has_permission("billing:manage")}},
+       .guards = {guards::in_org(), has_any_permission({"billing:manage"})}},
       [](const ChangePlanInput& in, Context& ctx) {
         const std::string& org_id = acting_org(ctx, in.orgId);
         ctx.db.transaction([&](db::Database& tx) {
@@ -92,7 +95,7 @@ Action set_cancel(bool cancel) {
                                "stays usable, and resumeSubscription undoes it"
                              : "Undoes cancelSubscription before the period ends",
        .triggers = {triggers::api("POST", cancel ? "/orgs/:orgId/subscription/cancel" : "/orgs/:orgId/subscription/resume")},
-       .guards = {guards::in_org(), guards::has_permission("billing:manage")}},
+       .guards = {guards::in_org(), has_any_permission({"billing:manage"})}},
       [cancel](const OrgInput& in, Context& ctx) {
         const std::string& org_id = acting_org(ctx, in.orgId);
         SubscriptionRow sub = require_subscription(ctx.db, org_id);

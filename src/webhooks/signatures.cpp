@@ -1,5 +1,3 @@
-#include "bunbase/webhooks.hpp"
-
 #include <sodium.h>
 
 #include <array>
@@ -7,6 +5,7 @@
 #include <optional>
 
 #include "bunbase/core/error.hpp"
+#include "bunbase/webhooks.hpp"
 
 namespace bb::webhooks {
 
@@ -32,7 +31,8 @@ Mac hmac(std::string_view key, const Parts&... parts) {
   auto add = [&](std::string_view part) {
     if (!first) crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>("."), 1);
     first = false;
-    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(part.data()),
+                                  part.size());
   };
   (add(std::string_view(parts)), ...);
   Mac mac;
@@ -42,7 +42,8 @@ Mac hmac(std::string_view key, const Parts&... parts) {
 
 // A decoded candidate signature matches only when it has the MAC's length and its bytes.
 bool same(const Mac& mac, const std::string& candidate) {
-  return candidate.size() == mac.size() && sodium_memcmp(mac.data(), candidate.data(), mac.size()) == 0;
+  return candidate.size() == mac.size() &&
+         sodium_memcmp(mac.data(), candidate.data(), mac.size()) == 0;
 }
 
 int nibble(char c) {
@@ -69,8 +70,8 @@ std::optional<std::string> from_base64(std::string_view b64) {
   std::string out(b64.size() / 4 * 3 + 3, '\0');
   std::size_t len = 0;
   const char* end = nullptr;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(), b64.size(),
-                        nullptr, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
+                        b64.size(), nullptr, &len, &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
       end != b64.data() + b64.size())
     return std::nullopt;
   out.resize(len);
@@ -92,16 +93,18 @@ std::optional<long long> unix_seconds(std::string_view s) {
   return v;
 }
 
-Verdict check_time(long long t, std::chrono::seconds tolerance, std::chrono::system_clock::time_point now) {
+Verdict check_time(long long t, std::chrono::seconds tolerance,
+                   std::chrono::system_clock::time_point now) {
   long long n = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
   if (n - t > tolerance.count()) return Verdict::too_old;
   if (t - n > tolerance.count()) return Verdict::too_new;
   return Verdict::ok;
 }
 
-// Shared by the hex schemes: any secret against any candidate.
+// Shared by every scheme: any of our secrets against any of their signatures.
 template <class MacOf>
-bool any_match(const std::vector<std::string>& secrets, const std::vector<std::string>& candidates, MacOf mac_of) {
+bool any_match(const std::vector<std::string>& secrets, const std::vector<std::string>& candidates,
+               MacOf mac_of) {
   bool matched = false;
   for (const auto& secret : secrets) {
     if (secret.empty()) continue;  // an unset secret must never verify anything
@@ -115,18 +118,25 @@ bool any_match(const std::vector<std::string>& secrets, const std::vector<std::s
 
 std::string_view to_string(Verdict v) {
   switch (v) {
-    case Verdict::ok: return "ok";
-    case Verdict::missing: return "missing";
-    case Verdict::malformed: return "malformed";
-    case Verdict::mismatch: return "mismatch";
-    case Verdict::too_old: return "too_old";
-    case Verdict::too_new: return "too_new";
+    case Verdict::ok:
+      return "ok";
+    case Verdict::missing:
+      return "missing";
+    case Verdict::malformed:
+      return "malformed";
+    case Verdict::mismatch:
+      return "mismatch";
+    case Verdict::too_old:
+      return "too_old";
+    case Verdict::too_new:
+      return "too_new";
   }
   return "unknown";
 }
 
-Verdict check_stripe(std::string_view body, std::string_view header, const std::vector<std::string>& secrets,
-                     std::chrono::seconds tolerance, std::chrono::system_clock::time_point now) {
+Verdict check_stripe(std::string_view body, std::string_view header,
+                     const std::vector<std::string>& secrets, std::chrono::seconds tolerance,
+                     std::chrono::system_clock::time_point now) {
   header = trim(header);
   if (header.empty()) return Verdict::missing;
   if (header.size() > kMaxHeader) return Verdict::malformed;
@@ -146,8 +156,10 @@ Verdict check_stripe(std::string_view body, std::string_view header, const std::
       t_text = value;
     } else if (key == "v1") {
       auto raw = from_hex(value);
-      if (raw) v1.push_back(std::move(*raw));
-      else bad_hex = true;
+      if (raw)
+        v1.push_back(std::move(*raw));
+      else
+        bad_hex = true;
     }
   }
   if (!t_text) return v1.empty() && !bad_hex ? Verdict::missing : Verdict::malformed;
@@ -159,14 +171,16 @@ Verdict check_stripe(std::string_view body, std::string_view header, const std::
   return check_time(*t, tolerance, now);
 }
 
-Verdict check_github(std::string_view body, std::string_view header, const std::vector<std::string>& secrets) {
+Verdict check_github(std::string_view body, std::string_view header,
+                     const std::vector<std::string>& secrets) {
   header = trim(header);
   if (header.empty()) return Verdict::missing;
   if (!header.starts_with("sha256=")) return Verdict::malformed;
   return check_hmac_sha256(body, header, secrets);
 }
 
-Verdict check_hmac_sha256(std::string_view body, std::string_view header, const std::vector<std::string>& secrets) {
+Verdict check_hmac_sha256(std::string_view body, std::string_view header,
+                          const std::vector<std::string>& secrets) {
   header = trim(header);
   if (header.empty()) return Verdict::missing;
   if (header.size() > kMaxHeader) return Verdict::malformed;
@@ -174,7 +188,8 @@ Verdict check_hmac_sha256(std::string_view body, std::string_view header, const 
   auto raw = from_hex(header);
   if (!raw) return Verdict::malformed;
   std::vector<std::string> candidates{std::move(*raw)};
-  if (!any_match(secrets, candidates, [&](const std::string& s) { return hmac(s, body); })) return Verdict::mismatch;
+  if (!any_match(secrets, candidates, [&](const std::string& s) { return hmac(s, body); }))
+    return Verdict::mismatch;
   return Verdict::ok;
 }
 
@@ -211,14 +226,26 @@ Verdict check_standard(std::string_view body, std::string_view id, std::string_v
 void require(Verdict v, std::string_view scheme) {
   std::string_view why;
   switch (v) {
-    case Verdict::ok: return;
-    case Verdict::missing: why = "no signature"; break;
-    case Verdict::malformed: why = "malformed header"; break;
-    case Verdict::mismatch: why = "does not match"; break;
-    case Verdict::too_old: why = "timestamp too old"; break;
-    case Verdict::too_new: why = "timestamp too far in the future"; break;
+    case Verdict::ok:
+      return;
+    case Verdict::missing:
+      why = "no signature";
+      break;
+    case Verdict::malformed:
+      why = "malformed header";
+      break;
+    case Verdict::mismatch:
+      why = "does not match";
+      break;
+    case Verdict::too_old:
+      why = "timestamp too old";
+      break;
+    case Verdict::too_new:
+      why = "timestamp too far in the future";
+      break;
   }
-  throw bb::Error(bb::ErrorCode::invalid_argument, std::string(scheme) + " signature: " + std::string(why),
+  throw bb::Error(bb::ErrorCode::invalid_argument,
+                  std::string(scheme) + " signature: " + std::string(why),
                   boost::json::object{{"reason", to_string(v)}})
       .with_code("invalid_signature");
 }

@@ -15,14 +15,17 @@ using namespace std::chrono_literals;
 using bb::webhooks::Verdict;
 using Clock = std::chrono::system_clock;
 
-Clock::time_point at(long long unix_seconds) { return Clock::time_point(std::chrono::seconds(unix_seconds)); }
+Clock::time_point at(long long unix_seconds) {
+  return Clock::time_point(std::chrono::seconds(unix_seconds));
+}
 
 // Our own signer for the cases the reference vectors do not cover (rotation, boundaries).
 std::string hmac_hex(std::string_view key, std::string_view msg) {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()), msg.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
+                                msg.size());
   crypto_auth_hmacsha256_final(&st, mac);
   char hex[sizeof mac * 2 + 1];
   sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
@@ -44,40 +47,50 @@ constexpr std::string_view kStripeHeader =
 const std::vector<std::string> kStripeSecrets{std::string(kStripeSecret)};
 
 TEST(StripeSignature, ReferenceVectorVerifies) {
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader, kStripeSecrets, 300s, at(kStripeT)), Verdict::ok);
+  EXPECT_EQ(
+      bb::webhooks::check_stripe(kStripeBody, kStripeHeader, kStripeSecrets, 300s, at(kStripeT)),
+      Verdict::ok);
   EXPECT_EQ(stripe_sig(kStripeSecret, kStripeT, kStripeBody),
             "8042376f6ca064adbe037642a718227dfd59047137eb49497a54c49eb0cfb724");
 }
 
 TEST(StripeSignature, TamperedBodyOrWrongSecretMismatch) {
-  EXPECT_EQ(bb::webhooks::check_stripe(R"({"id":"evt_test","object":"event" })", kStripeHeader, kStripeSecrets, 300s,
-                                       at(kStripeT)),
+  EXPECT_EQ(bb::webhooks::check_stripe(R"({"id":"evt_test","object":"event" })", kStripeHeader,
+                                       kStripeSecrets, 300s, at(kStripeT)),
             Verdict::mismatch);
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader, {"whsec_other"}, 300s, at(kStripeT)),
+  EXPECT_EQ(
+      bb::webhooks::check_stripe(kStripeBody, kStripeHeader, {"whsec_other"}, 300s, at(kStripeT)),
+      Verdict::mismatch);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader, {}, 300s, at(kStripeT)),
             Verdict::mismatch);
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader, {}, 300s, at(kStripeT)), Verdict::mismatch);
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader, {""}, 300s, at(kStripeT)), Verdict::mismatch);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader, {""}, 300s, at(kStripeT)),
+            Verdict::mismatch);
   // The timestamp is signed too: changing it breaks the signature.
   std::string moved = "t=1700000001" + std::string(kStripeHeader.substr(12));
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, moved, kStripeSecrets, 300s, at(kStripeT)), Verdict::mismatch);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, moved, kStripeSecrets, 300s, at(kStripeT)),
+            Verdict::mismatch);
 }
 
 TEST(StripeSignature, AnySecretOfOursAndAnyV1OfTheirsMayMatch) {
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader, {"whsec_new", "whsec_test_secret"}, 300s,
-                                       at(kStripeT)),
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, kStripeHeader,
+                                       {"whsec_new", "whsec_test_secret"}, 300s, at(kStripeT)),
             Verdict::ok);
-  std::string two = "t=1700000000,v1=" + stripe_sig("whsec_their_new", kStripeT, kStripeBody) + "," +
-                    std::string(kStripeHeader.substr(13));
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, two, kStripeSecrets, 300s, at(kStripeT)), Verdict::ok);
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, two, {"whsec_their_new"}, 300s, at(kStripeT)), Verdict::ok);
+  std::string two = "t=1700000000,v1=" + stripe_sig("whsec_their_new", kStripeT, kStripeBody) +
+                    "," + std::string(kStripeHeader.substr(13));
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, two, kStripeSecrets, 300s, at(kStripeT)),
+            Verdict::ok);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, two, {"whsec_their_new"}, 300s, at(kStripeT)),
+            Verdict::ok);
   // Order of the items does not matter, nor a v0 next to them.
   std::string reordered = "v0=abcd,v1=" + std::string(kStripeHeader.substr(16)) + ",t=1700000000";
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, reordered, kStripeSecrets, 300s, at(kStripeT)), Verdict::ok);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, reordered, kStripeSecrets, 300s, at(kStripeT)),
+            Verdict::ok);
 }
 
 TEST(StripeSignature, V0AloneIsNeverEnough) {
   std::string v0 = "t=1700000000,v0=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody);
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, v0, kStripeSecrets, 300s, at(kStripeT)), Verdict::missing);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, v0, kStripeSecrets, 300s, at(kStripeT)),
+            Verdict::missing);
 }
 
 TEST(StripeSignature, MalformedHeaders) {
@@ -89,16 +102,20 @@ TEST(StripeSignature, MalformedHeaders) {
   EXPECT_EQ(check("garbage"), Verdict::missing);
   EXPECT_EQ(check("t=1700000000"), Verdict::missing);
   EXPECT_EQ(check(kStripeHeader.substr(13)), Verdict::malformed) << "no t";
-  EXPECT_EQ(check("t=abc,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)), Verdict::malformed);
-  EXPECT_EQ(check("t=-5,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)), Verdict::malformed);
-  EXPECT_EQ(check("t=,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)), Verdict::malformed);
-  EXPECT_EQ(check("t=99999999999999999999999,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)),
+  EXPECT_EQ(check("t=abc,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)),
             Verdict::malformed);
+  EXPECT_EQ(check("t=-5,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)),
+            Verdict::malformed);
+  EXPECT_EQ(check("t=,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)), Verdict::malformed);
+  EXPECT_EQ(
+      check("t=99999999999999999999999,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)),
+      Verdict::malformed);
   EXPECT_EQ(check(std::string(kStripeHeader) + "0"), Verdict::malformed) << "odd-length hex";
   EXPECT_EQ(check("t=1700000000,v1=zz"), Verdict::malformed);
   EXPECT_EQ(check("t=1700000000,v1="), Verdict::malformed);
-  EXPECT_EQ(check("t=1700000000,t=1700000000,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)),
-            Verdict::malformed);
+  EXPECT_EQ(
+      check("t=1700000000,t=1700000000,v1=" + stripe_sig(kStripeSecret, kStripeT, kStripeBody)),
+      Verdict::malformed);
   // Well-formed hex of the wrong length can never match.
   EXPECT_EQ(check("t=1700000000,v1=8042376f6ca064ad"), Verdict::mismatch);
   EXPECT_EQ(check(std::string(kStripeHeader) + "00"), Verdict::mismatch);
@@ -107,7 +124,8 @@ TEST(StripeSignature, MalformedHeaders) {
 TEST(StripeSignature, HugeHeaderIsRejectedWithoutFuss) {
   std::string huge = "t=1700000000";
   while (huge.size() < 1'000'000) huge += ",v1=" + std::string(64, 'a');
-  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, huge, kStripeSecrets, 300s, at(kStripeT)), Verdict::malformed);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, huge, kStripeSecrets, 300s, at(kStripeT)),
+            Verdict::malformed);
 }
 
 TEST(StripeSignature, ToleranceBoundaries) {
@@ -125,52 +143,69 @@ TEST(StripeSignature, ToleranceBoundaries) {
                                        at(kStripeT + 300) + 999ms),
             Verdict::ok);
   // A bad signature says mismatch, whatever its age.
-  EXPECT_EQ(bb::webhooks::check_stripe("x", kStripeHeader, kStripeSecrets, 300s, at(kStripeT + 10000)),
-            Verdict::mismatch);
+  EXPECT_EQ(
+      bb::webhooks::check_stripe("x", kStripeHeader, kStripeSecrets, 300s, at(kStripeT + 10000)),
+      Verdict::mismatch);
 }
 
 // ---- GitHub ----------------------------------------------------------------------------
 
 // GitHub's documented vector.
 constexpr std::string_view kGithubSecret = "It's a Secret to Everybody";
-constexpr std::string_view kGithubHeader = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+constexpr std::string_view kGithubHeader =
+    "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
 TEST(GithubSignature, ReferenceVector) {
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader, {std::string(kGithubSecret)}), Verdict::ok);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World?", kGithubHeader, {std::string(kGithubSecret)}),
-            Verdict::mismatch);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader, {"It's a secret to everybody"}),
-            Verdict::mismatch);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader, {"old", std::string(kGithubSecret)}),
+  EXPECT_EQ(
+      bb::webhooks::check_github("Hello, World!", kGithubHeader, {std::string(kGithubSecret)}),
+      Verdict::ok);
+  EXPECT_EQ(
+      bb::webhooks::check_github("Hello, World?", kGithubHeader, {std::string(kGithubSecret)}),
+      Verdict::mismatch);
+  EXPECT_EQ(
+      bb::webhooks::check_github("Hello, World!", kGithubHeader, {"It's a secret to everybody"}),
+      Verdict::mismatch);
+  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader,
+                                       {"old", std::string(kGithubSecret)}),
             Verdict::ok);
-  std::string upper = "sha256=" + std::string("757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17");
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", upper, {std::string(kGithubSecret)}), Verdict::ok);
+  std::string upper =
+      "sha256=" + std::string("757107EA0EB2509FC211221CCE984B8A37570B6D7586C22C46F4379C8B043E17");
+  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", upper, {std::string(kGithubSecret)}),
+            Verdict::ok);
 }
 
 TEST(GithubSignature, MalformedHeaders) {
   const std::vector<std::string> secrets{std::string(kGithubSecret)};
   EXPECT_EQ(bb::webhooks::check_github("Hello, World!", "", secrets), Verdict::missing);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader.substr(7), secrets), Verdict::malformed)
+  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader.substr(7), secrets),
+            Verdict::malformed)
       << "the sha256= prefix is required";
   EXPECT_EQ(bb::webhooks::check_github("Hello, World!", "sha1=0123", secrets), Verdict::malformed);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", std::string(kGithubHeader) + "7", secrets),
-            Verdict::malformed);
+  const std::string odd = std::string(kGithubHeader).append("7");
+  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", odd, secrets), Verdict::malformed);
   EXPECT_EQ(bb::webhooks::check_github("Hello, World!", "sha256=", secrets), Verdict::malformed);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", "sha256=75710g", secrets), Verdict::malformed);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader.substr(0, 69), secrets), Verdict::mismatch);
-  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", "sha256=" + std::string(100'000, 'a'), secrets),
+  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", "sha256=75710g", secrets),
             Verdict::malformed);
+  EXPECT_EQ(bb::webhooks::check_github("Hello, World!", kGithubHeader.substr(0, 69), secrets),
+            Verdict::mismatch);
+  EXPECT_EQ(
+      bb::webhooks::check_github("Hello, World!", "sha256=" + std::string(100'000, 'a'), secrets),
+      Verdict::malformed);
 }
 
 TEST(HmacSha256Signature, BareOrPrefixedHex) {
   const std::vector<std::string> secrets{std::string(kGithubSecret)};
   EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", kGithubHeader, secrets), Verdict::ok);
-  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", kGithubHeader.substr(7), secrets), Verdict::ok);
-  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World", kGithubHeader.substr(7), secrets), Verdict::mismatch);
-  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", kGithubHeader.substr(7), {"nope"}), Verdict::mismatch);
+  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", kGithubHeader.substr(7), secrets),
+            Verdict::ok);
+  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World", kGithubHeader.substr(7), secrets),
+            Verdict::mismatch);
+  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", kGithubHeader.substr(7), {"nope"}),
+            Verdict::mismatch);
   EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", "", secrets), Verdict::missing);
   EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", "abc", secrets), Verdict::malformed);
-  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", hmac_hex("k2", "Hello, World!"), {"k1", "k2"}),
+  EXPECT_EQ(bb::webhooks::check_hmac_sha256("Hello, World!", hmac_hex("k2", "Hello, World!"),
+                                            {"k1", "k2"}),
             Verdict::ok);
 }
 
@@ -185,14 +220,16 @@ constexpr std::string_view kSwSig = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ
 constexpr long long kSwT = 1614265330;
 const std::vector<std::string> kSwSecrets{std::string(kSwSecret)};
 
-Verdict standard(std::string_view body, std::string_view sigs, const std::vector<std::string>& secrets = kSwSecrets,
-                 long long now = kSwT, std::string_view ts = kSwTs, std::string_view id = kSwId) {
+Verdict standard(std::string_view body, std::string_view sigs,
+                 const std::vector<std::string>& secrets = kSwSecrets, long long now = kSwT,
+                 std::string_view ts = kSwTs, std::string_view id = kSwId) {
   return bb::webhooks::check_standard(body, id, ts, sigs, secrets, 300s, at(now));
 }
 
 TEST(StandardWebhooksSignature, ReferenceVector) {
   EXPECT_EQ(standard(kSwBody, kSwSig), Verdict::ok);
-  EXPECT_EQ(standard(kSwBody, kSwSig, {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}), Verdict::ok) << "prefix optional";
+  EXPECT_EQ(standard(kSwBody, kSwSig, {"MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}), Verdict::ok)
+      << "prefix optional";
   EXPECT_EQ(standard(R"({"test": 2432232315})", kSwSig), Verdict::mismatch);
   EXPECT_EQ(standard(kSwBody, kSwSig, kSwSecrets, kSwT, kSwTs, "msg_other"), Verdict::mismatch);
   EXPECT_EQ(standard(kSwBody, kSwSig, {"whsec_dGhpcyBpcyBub3QgdGhlIGtleQ=="}), Verdict::mismatch);
@@ -200,8 +237,11 @@ TEST(StandardWebhooksSignature, ReferenceVector) {
 }
 
 TEST(StandardWebhooksSignature, RotationOnEitherSide) {
-  EXPECT_EQ(standard(kSwBody, kSwSig, {"whsec_dGhpcyBpcyBub3QgdGhlIGtleQ==", std::string(kSwSecret)}), Verdict::ok);
-  std::string several = "v1a,AAAA v1,dGhpcyBpcyBub3QgdGhlIHNpZ25hdHVyZSBhdCBhbGwhISE= " + std::string(kSwSig);
+  EXPECT_EQ(
+      standard(kSwBody, kSwSig, {"whsec_dGhpcyBpcyBub3QgdGhlIGtleQ==", std::string(kSwSecret)}),
+      Verdict::ok);
+  std::string several =
+      "v1a,AAAA v1,dGhpcyBpcyBub3QgdGhlIHNpZ25hdHVyZSBhdCBhbGwhISE= " + std::string(kSwSig);
   EXPECT_EQ(standard(kSwBody, several), Verdict::ok);
   EXPECT_EQ(standard(kSwBody, "v1a,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="), Verdict::missing)
       << "only v1 entries count";
@@ -216,7 +256,7 @@ TEST(StandardWebhooksSignature, MalformedAndMissing) {
   EXPECT_EQ(standard(kSwBody, "v1,"), Verdict::malformed);
   EXPECT_EQ(standard(kSwBody, "v1,AAAA"), Verdict::mismatch) << "wrong length";
   std::string huge;
-  while (huge.size() < 100'000) huge += std::string(kSwSig) + " ";
+  while (huge.size() < 100'000) huge.append(kSwSig).append(" ");
   EXPECT_EQ(standard(kSwBody, huge), Verdict::malformed);
 }
 

@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <map>
@@ -36,7 +37,9 @@ inline const std::string kSaasDemoConfig = BUNBASE_SAAS_DEMO_CONFIG;
 
 // Writes the demo's own bunbase.toml into `dir`, with the cheapest argon2id parameters so that
 // suites signing up many users stay fast (the shipped parameters are tested by the unit tests).
-inline void write_demo_config(const std::filesystem::path& dir) {
+// `edit`, when given, changes the text before it is written (a test's own settings).
+inline void write_demo_config(const std::filesystem::path& dir,
+                              const std::function<void(std::string&)>& edit = nullptr) {
   std::ifstream in(kSaasDemoConfig);
   std::stringstream text;
   text << in.rdbuf();
@@ -45,6 +48,7 @@ inline void write_demo_config(const std::filesystem::path& dir) {
   auto at = config.find(header);
   if (at == std::string::npos) throw std::runtime_error(kSaasDemoConfig + " has no [auth] table");
   config.insert(at + header.size(), "password_memory_kib = 8\npassword_iterations = 1\n");
+  if (edit) edit(config);
   std::ofstream(dir / "bunbase.toml") << config;
 }
 
@@ -53,6 +57,7 @@ struct ServerOptions {
   std::vector<std::string> args = {"serve"};
   std::string binary = kSaasDemo;
   bool demo_config = true;  // run with the demo's bunbase.toml (auth and organizations on)
+  std::function<void(std::string&)> edit_config;  // changes to the demo's bunbase.toml text
   // Sign up a user and send its bearer token with every request (default_headers()).
   bool sign_in = true;
 };
@@ -63,7 +68,7 @@ class DemoServer {
     auto env = o.env;
     env.try_emplace("PORT", "0");
     env.try_emplace("DATABASE_URL", db_url());
-    if (o.demo_config) write_demo_config(dir_.path());
+    if (o.demo_config) write_demo_config(dir_.path(), o.edit_config);
     process_ = std::make_unique<Process>(o.binary, o.args, ProcessOptions{.cwd = dir_.path(), .env = env, .name = "server"});
     port_ = wait_for_listening(std::chrono::seconds(15));
     if (o.demo_config && o.sign_in) {
