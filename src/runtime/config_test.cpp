@@ -247,3 +247,61 @@ TEST(Config, SaasPlanMistakesAreReportedWithTheKey) {
 }
 
 }  // namespace
+
+TEST(Config, SaasStripeAndSubscriptions) {
+  Env env;
+  const std::string head = "[saas]\norganizations = true\nenabled = true\nsweep_interval = \"30s\"\ntrial_notice = \"2d\"\n";
+  auto path = write_file("stripe.toml", head + R"(
+[[saas.plans]]
+key = "pro"
+name = "Pro"
+price_cents = 2900
+stripe_price = "price_123"
+
+[saas.stripe]
+secret_key = "sk_test_file"
+webhook_secrets = ["whsec_a", "whsec_b"]
+api_base = "http://127.0.0.1:12111"
+timeout_ms = 2500
+max_retries = 4
+tolerance = "10m"
+)");
+  auto c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.saas.sweep_interval, std::chrono::seconds(30));
+  EXPECT_EQ(c.saas.trial_notice, std::chrono::hours(48));
+  ASSERT_EQ(c.saas.plans.size(), 1u);
+  EXPECT_EQ(c.saas.plans[0].stripe_price, "price_123");
+  EXPECT_TRUE(c.saas.stripe_enabled());
+  EXPECT_EQ(c.saas.stripe.secret_key, "sk_test_file");
+  EXPECT_EQ(c.saas.stripe.webhook_secrets, (std::vector<std::string>{"whsec_a", "whsec_b"}));
+  EXPECT_EQ(c.saas.stripe.api_base, "http://127.0.0.1:12111");
+  EXPECT_EQ(c.saas.stripe.timeout_ms, 2500);
+  EXPECT_EQ(c.saas.stripe.max_retries, 4);
+  EXPECT_EQ(c.saas.stripe.tolerance, std::chrono::minutes(10));
+
+  // The environment wins, as for every secret.
+  env.vars["STRIPE_SECRET_KEY"] = "sk_test_env";
+  env.vars["STRIPE_WEBHOOK_SECRET"] = "whsec_env";
+  c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.saas.stripe.secret_key, "sk_test_env");
+  EXPECT_EQ(c.saas.stripe.webhook_secrets, std::vector<std::string>{"whsec_env"});
+  env.vars.clear();
+
+  auto has = [](const std::string& message, const std::string& part) { return message.find(part) != std::string::npos; };
+  EXPECT_PRED2(has,
+               load_error({.path = write_file("s1.toml", head + "[saas.stripe]\nsecret_key = \"sk_test_x\"\n"),
+                           .getenv = env.fn()}),
+               "saas.stripe.webhook_secrets");
+  EXPECT_PRED2(has,
+               load_error({.path = write_file("s2.toml", "[saas]\norganizations = true\n[saas.stripe]\nsecret_key = "
+                                                         "\"sk\"\nwebhook_secrets = [\"w\"]\n"),
+                           .getenv = env.fn()}),
+               "saas.stripe: Stripe bills subscriptions");
+  EXPECT_PRED2(has,
+               load_error({.path = write_file("s3.toml", head + "[saas.stripe]\nsecret = \"sk\"\n"), .getenv = env.fn()}),
+               "saas.stripe.secret: unknown key");
+  EXPECT_PRED2(has,
+               load_error({.path = write_file("s4.toml", head + "[saas.stripe]\nmax_retries = 99\n"), .getenv = env.fn()}),
+               "saas.stripe.max_retries");
+  EXPECT_FALSE(bb::load_config({.path = write_file("s5.toml", head), .getenv = env.fn()}).saas.stripe_enabled());
+}
