@@ -140,8 +140,7 @@ void sweep_one(Context& ctx, const std::string& org_id, const Config::Saas& saas
           ++report.trials_ended;
         }
       } else if (!sub->trial_notified_at && *sub->trial_ends_at <= iso_in(saas.trial_notice)) {
-        tx.update("subscriptions", {{"trial_notified_at", now}}, "id = $1", {sub->id});
-        record_event(tx, ctx, *sub, "trial.ending");
+        change(tx, ctx, *sub, {{"trial_notified_at", now}}, "trial.ending");
         ++report.trials_ending;
       }
       return;
