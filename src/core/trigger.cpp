@@ -7,7 +7,14 @@
 namespace bb {
 
 std::string Trigger::describe() const {
-  return std::visit([](const ApiTrigger& t) { return "api " + t.method + " " + t.path; }, spec);
+  struct Describe {
+    std::string operator()(const ApiTrigger& t) const { return "api " + t.method + " " + t.path; }
+    std::string operator()(const EventTrigger& t) const { return "event " + t.pattern; }
+    std::string operator()(const CronTrigger& t) const {
+      return "cron " + t.expression + (t.options.timezone == "UTC" ? "" : " (" + t.options.timezone + ")");
+    }
+  };
+  return std::visit(Describe{}, spec);
 }
 
 namespace triggers {
@@ -21,6 +28,27 @@ Trigger api(std::string method, std::string path, ApiOptions options) {
   if (path.empty() || path.front() != '/')
     throw std::invalid_argument("api trigger: path \"" + path + "\" must start with '/'");
   return Trigger{ApiTrigger{std::move(method), std::move(path), std::move(options)}};
+}
+
+Trigger event(std::string pattern, EventOptions options) {
+  bool ok = !pattern.empty() && pattern.size() <= 200;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '*') {  // only as a whole last segment: "*" or "user.*"
+      ok = ok && i + 1 == pattern.size() && (i == 0 || pattern[i - 1] == '.');
+      continue;
+    }
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-');
+  }
+  if (!ok)
+    throw std::invalid_argument("event trigger: pattern \"" + pattern +
+                                "\" must be an event name, optionally ending in \".*\" (or \"*\")");
+  return Trigger{EventTrigger{std::move(pattern), std::move(options)}};
+}
+
+Trigger cron(std::string expression, CronOptions options) {
+  if (expression.empty()) throw std::invalid_argument("cron trigger: empty expression");
+  return Trigger{CronTrigger{std::move(expression), std::move(options)}};
 }
 
 }  // namespace triggers

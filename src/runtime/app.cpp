@@ -15,6 +15,7 @@ App::App(const AppManifest& manifest, Config config, std::vector<Feature> featur
   for (auto make : manifest_.modules) registry_.add(make());
   for (auto make : manifest_.actions) registry_.add(make());
   registry_.seal();
+  Scheduler::check(registry_);  // a bad cron expression or time zone stops the app here
 }
 
 App::~App() { shutdown(); }
@@ -42,6 +43,13 @@ void App::open() {
     log_->set_buffer(buffer_.get());
   }
   executor_ = std::make_unique<Executor>(*db_, *log_, buffer_.get(), &config_);
+  bus_ = std::make_unique<EventBus>(registry_, *executor_, *db_, *log_,
+                                    EventBus::Options{.workers = config_.events.workers,
+                                                      .capacity = config_.events.capacity,
+                                                      .fail_when_full = config_.events.overflow == "fail"});
+  queue_ = std::make_unique<JobQueue>(registry_, *executor_, *db_, *log_, config_.queue, config_.events.retention);
+  scheduler_ = std::make_unique<Scheduler>(registry_, *executor_, *db_, *log_, config_.cron);
+  executor_->connect(bus_.get(), queue_.get());
 }
 
 std::vector<db::Migration> App::all_migrations() const {
@@ -98,14 +106,23 @@ RunResult App::invoke(std::string_view action, boost::json::value input, const I
 
 void App::start_background() {
   open();
-  if (!stops_.empty()) return;
+  if (background_) return;
+  background_ = true;
+  queue_->start();
+  scheduler_->start();
   for (const auto& f : features_)
     if (f.start) stops_.push_back(f.start(*this));
 }
 
 void App::shutdown() {
+  // No new ticks, then running jobs finish, then waiting events are delivered; the run history
+  // is flushed last, with everything they recorded.
+  if (scheduler_) scheduler_->stop();
+  if (queue_) queue_->stop();
   for (auto it = stops_.rbegin(); it != stops_.rend(); ++it) (*it)();
   stops_.clear();
+  if (bus_) bus_->stop();
+  background_ = false;
   if (buffer_) buffer_->stop();
 }
 

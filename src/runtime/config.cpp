@@ -68,7 +68,8 @@ class TomlReader {
   TomlReader(const toml::table& t, std::string file) : root_(t), file_(std::move(file)) {}
 
   void read(Config& c) {
-    check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log", "auth", "saas"});
+    check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log", "auth", "saas",
+                           "events", "queue", "cron"});
     str(root_, "host", c.host);
     integer(root_, "port", c.port, 0, 65535);
     str(root_, "environment", c.environment);
@@ -100,6 +101,40 @@ class TomlReader {
       integer(*p, "capacity", cap, 1, 100000000, "persistence.");
       c.persistence.max_batch = batch;
       c.persistence.capacity = cap;
+    }
+    if (auto* e = table("events")) {
+      const std::string pre = "events.";
+      check_keys(*e, pre, {"workers", "capacity", "overflow", "retention"});
+      integer(*e, "workers", c.events.workers, 1, 256, pre);
+      int cap = static_cast<int>(c.events.capacity);
+      integer(*e, "capacity", cap, 1, 10000000, pre);
+      c.events.capacity = static_cast<std::size_t>(cap);
+      if (str(*e, "overflow", c.events.overflow, pre) && c.events.overflow != "block" && c.events.overflow != "fail")
+        bad(file_, pre + "overflow", "expected block or fail");
+      duration(*e, "retention", c.events.retention, pre);
+    }
+    if (auto* q = table("queue")) {
+      const std::string pre = "queue.";
+      check_keys(*q, pre, {"workers", "queues", "poll_ms", "lease", "timeout", "retention"});
+      integer(*q, "workers", c.queue.workers, 0, 256, pre);
+      integer(*q, "poll_ms", c.queue.poll_ms, 10, 60000, pre);
+      duration(*q, "lease", c.queue.lease, pre);
+      duration(*q, "timeout", c.queue.timeout, pre);
+      duration(*q, "retention", c.queue.retention, pre);
+      if (c.queue.lease.count() < 1) bad(file_, pre + "lease", "expected at least 1s");
+      if (auto n = (*q)["queues"]; n) {
+        if (!n.is_table()) bad(file_, pre + "queues", "expected a table such as { emails = 2 }");
+        for (const auto& [k, v] : *n.as_table()) {
+          if (!v.is_integer() || *v.value<std::int64_t>() < 0 || *v.value<std::int64_t>() > 256)
+            bad(file_, pre + "queues." + std::string(k.str()), "expected workers in [0, 256]");
+          c.queue.queues.emplace_back(std::string(k.str()), static_cast<int>(*v.value<std::int64_t>()));
+        }
+      }
+    }
+    if (auto* cr = table("cron")) {
+      check_keys(*cr, "cron.", {"catch_up"});
+      if (str(*cr, "catch_up", c.cron.catch_up, "cron.") && c.cron.catch_up != "once" && c.cron.catch_up != "skip")
+        bad(file_, "cron.catch_up", "expected once or skip");
     }
     if (auto* a = table("auth")) {
       const std::string pre = "auth.";

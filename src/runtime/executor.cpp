@@ -25,16 +25,6 @@ boost::json::object error_record(const Error& e, std::string_view cause) {
 
 namespace {
 
-Error validation_error(std::vector<ValidationIssue>& issues) {
-  boost::json::array errors;
-  errors.reserve(issues.size());
-  for (auto& i : issues) errors.push_back(boost::json::object{{"path", i.path}, {"message", i.message}});
-  std::string msg = "input failed validation";
-  if (!issues.empty()) msg += ": " + (issues[0].path.empty() ? "" : issues[0].path + " ") + issues[0].message;
-  if (issues.size() > 1) msg += " (and " + std::to_string(issues.size() - 1) + " more)";
-  return Error(ErrorCode::invalid_argument, std::move(msg), boost::json::object{{"errors", std::move(errors)}})
-      .with_code("validation_failed");
-}
 
 Error internal_error() { return Error(ErrorCode::internal, "internal error"); }
 
@@ -71,6 +61,17 @@ Error from_db_error(const db::DbError& e) {
 
 }  // namespace
 
+Error validation_error(const std::vector<ValidationIssue>& issues) {
+  boost::json::array errors;
+  errors.reserve(issues.size());
+  for (const auto& i : issues) errors.push_back(boost::json::object{{"path", i.path}, {"message", i.message}});
+  std::string msg = "input failed validation";
+  if (!issues.empty()) msg += ": " + (issues[0].path.empty() ? "" : issues[0].path + " ") + issues[0].message;
+  if (issues.size() > 1) msg += " (and " + std::to_string(issues.size() - 1) + " more)";
+  return Error(ErrorCode::invalid_argument, std::move(msg), boost::json::object{{"errors", std::move(errors)}})
+      .with_code("validation_failed");
+}
+
 RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -98,6 +99,9 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
       .request = inv.request,
       .response = inv.response,
   };
+
+  ctx.events.bind(events_, &ctx);
+  ctx.queue.bind(jobs_, &ctx);
 
   std::string cause;  // why an internal error happened: recorded, never returned
   try {
@@ -127,6 +131,21 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
   }
   if (result.error) result.output = boost::json::value(storage);
 
+  // Events go out once the run has succeeded; a failed run's are dropped.
+  if (!result.error && !ctx.events.pending().empty()) {
+    if (!events_) {
+      ctx.log.warn("events emitted without an event bus: dropped", {{"count", ctx.events.pending().size()}});
+    } else {
+      for (const auto& e : ctx.events.pending()) {
+        try {
+          events_->deliver(e, ctx, false);
+        } catch (const std::exception& ex) {  // a full bus configured to fail: the run stands
+          ctx.log.error("event not delivered", {{"event", e.name}, {"error", ex.what()}});
+        }
+      }
+    }
+  }
+
   result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 
   if (result.error && result.error->kind() == ErrorCode::internal) {
@@ -141,6 +160,7 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     rec.trace_id.assign(result.trace_id, 32);
     rec.parent_run_id = inv.parent_run_id;
     rec.trigger_type = inv.trigger_type;
+    rec.trigger_detail = inv.trigger_detail;
     rec.status = result.error ? "error" : "success";
     const auto& redact = ra.action->options.redact;
     rec.input = inv.input_text.empty() || !redact.empty() ? recorded(inv.input, redact) : std::string(inv.input_text);

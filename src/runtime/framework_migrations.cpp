@@ -33,6 +33,70 @@ CREATE TABLE action_logs (
 );
 CREATE INDEX action_logs_run ON action_logs (run_id, id);
 )sql"},
+      {"bunbase/0002_events_jobs_schedules.sql", R"sql(
+-- What started a run beyond its type: "POST /users", the event's name, "job <id> attempt 2".
+ALTER TABLE action_runs ADD COLUMN trigger_detail TEXT;
+
+-- Events as emitted (after the emitting run succeeded): the dashboard shows the recent ones.
+CREATE TABLE events (
+  id         TEXT PRIMARY KEY,               -- UUIDv7: time-ordered
+  name       TEXT NOT NULL,
+  payload    TEXT NOT NULL,                  -- JSON
+  run_id     TEXT,                           -- the emitting run
+  trace_id   TEXT,
+  emitted_at TEXT NOT NULL
+);
+CREATE INDEX events_name ON events (name, id);
+
+-- The durable job queue. status: pending (waiting for run_at, first time or retry), running
+-- (leased until lease_until by worker_id), completed, dead (max attempts reached), cancelled.
+CREATE TABLE jobs (
+  id             TEXT PRIMARY KEY,
+  queue          TEXT NOT NULL DEFAULT 'default',
+  action         TEXT NOT NULL,
+  input          TEXT NOT NULL,              -- JSON, validated when enqueued
+  status         TEXT NOT NULL DEFAULT 'pending'
+                 CHECK (status IN ('pending', 'running', 'completed', 'dead', 'cancelled')),
+  priority       INTEGER NOT NULL DEFAULT 0,
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  max_attempts   INTEGER NOT NULL DEFAULT 3,
+  backoff_ms     INTEGER NOT NULL DEFAULT 1000,
+  max_backoff_ms INTEGER NOT NULL DEFAULT 3600000,
+  timeout_ms     INTEGER NOT NULL DEFAULT 0,
+  unique_key     TEXT,
+  run_at         TEXT NOT NULL,              -- ISO 8601 UTC: not before
+  lease_until    TEXT,
+  worker_id      TEXT,
+  last_error     TEXT,                       -- JSON: the last failed attempt's error
+  last_run_id    TEXT,
+  trace_id       TEXT,
+  parent_run_id  TEXT,
+  user_id        TEXT,                       -- the principal of the enqueuing run (empty: system)
+  org_id         TEXT,
+  created_at     TEXT NOT NULL,
+  updated_at     TEXT NOT NULL,
+  finished_at    TEXT
+);
+CREATE INDEX jobs_ready ON jobs (queue, status, run_at);
+CREATE INDEX jobs_lease ON jobs (status, lease_until);
+CREATE INDEX jobs_finished ON jobs (status, finished_at);
+-- One pending or running job per unique key.
+CREATE UNIQUE INDEX jobs_unique ON jobs (unique_key) WHERE unique_key IS NOT NULL AND status IN ('pending', 'running');
+
+-- Cron triggers, synced from the code at start-up; a tick is claimed by moving next_run_at.
+CREATE TABLE scheduled_jobs (
+  id              TEXT PRIMARY KEY,          -- "<action> <expression> <timezone>"
+  action          TEXT NOT NULL,
+  cron_expression TEXT NOT NULL,
+  timezone        TEXT NOT NULL,
+  next_run_at     TEXT,
+  last_run_at     TEXT,
+  last_run_id     TEXT,
+  last_status     TEXT,
+  enabled         BOOLEAN NOT NULL DEFAULT TRUE,
+  updated_at      TEXT NOT NULL
+);
+)sql"},
   };
 }
 

@@ -82,8 +82,8 @@ void WriteBuffer::flush() {
 void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& logs) {
   static constexpr std::string_view kInsertRun =
       "INSERT INTO action_runs (id, action_name, module_name, trace_id, parent_run_id, trigger_type, "
-      "status, input, output, error, duration_ms, started_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+      "status, input, output, error, duration_ms, started_at, trigger_detail) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
   static constexpr std::string_view kInsertLog =
       "INSERT INTO action_logs (run_id, level, message, meta, created_at) VALUES ($1, $2, $3, $4, $5)";
   using db::Cell;
@@ -91,15 +91,16 @@ void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& lo
   std::vector<Cell> cells;
   try {
     db_.transaction([&](db::Database& tx) {
-      cells.reserve(runs.size() * 12);
+      cells.reserve(runs.size() * 13);
       for (const RunRecord& r : runs) {
         cells.insert(cells.end(), {Cell::of(r.id), Cell::of(r.action), Cell::text_or_null(r.module),
                                    Cell::of(r.trace_id), Cell::text_or_null(r.parent_run_id),
                                    Cell::of(r.trigger_type), Cell::of(r.status), Cell::text_or_null(r.input),
                                    Cell::text_or_null(r.output), Cell::text_or_null(r.error),
-                                   Cell::of(r.duration_ms), Cell::of(r.started_at)});
+                                   Cell::of(r.duration_ms), Cell::of(r.started_at),
+                                   Cell::text_or_null(r.trigger_detail)});
       }
-      if (!cells.empty()) tx.exec_batch(kInsertRun, 12, cells);
+      if (!cells.empty()) tx.exec_batch(kInsertRun, 13, cells);
       cells.clear();
       for (const LogRecord& l : logs) {
         cells.insert(cells.end(), {Cell::text_or_null(l.run_id), Cell::of(l.level), Cell::of(l.message),

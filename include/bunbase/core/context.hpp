@@ -11,7 +11,9 @@
 #include <string_view>
 
 #include "bunbase/core/auth.hpp"
+#include "bunbase/core/events.hpp"
 #include "bunbase/core/log.hpp"
+#include "bunbase/core/queue.hpp"
 #include "bunbase/core/request.hpp"
 
 namespace bb {
@@ -42,6 +44,8 @@ struct Context {
   const Config* config = nullptr;    // the app's configuration
   const Request* request = nullptr;  // api and webhook triggers only
   Response* response = nullptr;      // api and webhook triggers only
+  Events events;                     // emit events (delivered once the run succeeds)
+  Queue queue;                       // enqueue background jobs
 };
 
 }  // namespace bb

@@ -36,14 +36,42 @@ struct ApiTrigger {
   ApiOptions options;
 };
 
+struct EventOptions {
+  // The action's input from the event's payload; default: the payload itself.
+  std::function<boost::json::value(const boost::json::object& payload)> map;
+};
+
+// An event name ("user.created") or a pattern: "user.*" matches one or more trailing segments
+// ("user.created", "user.email.changed"), "*" every event.
+struct EventTrigger {
+  std::string pattern;
+  EventOptions options;
+};
+
+struct CronOptions {
+  boost::json::value input = boost::json::object();  // the action's input on every tick
+  std::string timezone = "UTC";                       // an IANA zone: "Europe/Paris"
+};
+
+// A cron schedule: 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading
+// seconds field, or a macro (@hourly, @daily, ...). Checked at start-up (bb/runtime/cron.hpp).
+struct CronTrigger {
+  std::string expression;
+  CronOptions options;
+};
+
 struct Trigger {
-  std::variant<ApiTrigger> spec;
+  std::variant<ApiTrigger, EventTrigger, CronTrigger> spec;
   std::string describe() const;  // "api POST /users/:id" (path without the module prefix)
 };
 
 namespace triggers {
 // Method is case-insensitive; the path must start with '/'. Throws std::invalid_argument.
 Trigger api(std::string method, std::string path, ApiOptions options = {});
+// Throws std::invalid_argument for an empty or malformed pattern.
+Trigger event(std::string pattern, EventOptions options = {});
+// The expression is parsed when the app starts (an invalid one stops it, naming the action).
+Trigger cron(std::string expression, CronOptions options = {});
 }  // namespace triggers
 
 }  // namespace bb

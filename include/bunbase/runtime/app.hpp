@@ -15,7 +15,10 @@
 #include "bunbase/db/migrations.hpp"
 #include "bunbase/runtime/config.hpp"
 #include "bunbase/runtime/console_log.hpp"
+#include "bunbase/runtime/event_bus.hpp"
 #include "bunbase/runtime/executor.hpp"
+#include "bunbase/runtime/job_queue.hpp"
+#include "bunbase/runtime/scheduler.hpp"
 #include "bunbase/runtime/write_buffer.hpp"
 
 namespace bb {
@@ -70,7 +73,8 @@ class App {
   // Runs an action through the executor (for the CLI and tests). Unknown name: not_found.
   RunResult invoke(std::string_view action, boost::json::value input, const InvokeOptions& options = {});
 
-  // Starts the features' background work (serve does; the CLI's one-shot commands do not).
+  // Starts the job workers, the cron scheduler and the features' background work (serve does;
+  // the CLI's one-shot commands do not).
   void start_background();
   // Stops the background work, flushes and stops the run history. Idempotent.
   void shutdown();
@@ -82,6 +86,9 @@ class App {
   Executor& executor() { return *executor_; }
   ConsoleLog& log() { return *log_; }
   WriteBuffer* write_buffer() { return buffer_.get(); }
+  EventBus& events() { return *bus_; }
+  JobQueue& jobs() { return *queue_; }
+  Scheduler& scheduler() { return *scheduler_; }
 
  private:
   std::vector<db::Migration> all_migrations() const;
@@ -95,6 +102,10 @@ class App {
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<WriteBuffer> buffer_;
   std::unique_ptr<Executor> executor_;
+  std::unique_ptr<EventBus> bus_;
+  std::unique_ptr<JobQueue> queue_;
+  std::unique_ptr<Scheduler> scheduler_;
+  bool background_ = false;
   bool ready_ = false;
 };
 

@@ -43,6 +43,29 @@ struct Config {
     std::size_t capacity = 10000;
   } persistence;
 
+  // The event bus: subscribers run on `workers` threads; at most `capacity` deliveries wait.
+  struct Events {
+    int workers = 4;
+    std::size_t capacity = 10000;
+    std::string overflow = "block";  // block | fail: what emit() does when the bus is full
+    std::chrono::seconds retention{7 * 24 * 3600};  // events kept in the `events` table
+  } events;
+
+  // The job queue: workers per queue, leases, retention.
+  struct Queue {
+    int workers = 4;                            // for every queue not listed in `queues`
+    std::vector<std::pair<std::string, int>> queues;  // per-queue concurrency: { emails = 2 }
+    int poll_ms = 500;                          // how often workers look for due jobs
+    std::chrono::seconds lease{30};             // renewed by a heartbeat while the job runs
+    std::chrono::seconds timeout{300};          // default job timeout (JobOptions::timeout)
+    std::chrono::seconds retention{7 * 24 * 3600};  // completed and cancelled jobs kept
+  } queue;
+
+  // Cron triggers.
+  struct Cron {
+    std::string catch_up = "once";  // once | skip: a tick missed while the app was down
+  } cron;
+
   // The built-in auth module (users, sessions, API keys) and the guards that read sessions.
   struct Auth {
     bool enabled = false;

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bunbase/core/error.hpp"
 #include "bunbase/core/registry.hpp"
@@ -53,12 +54,23 @@ class Executor {
   // Never throws for anything the action does; output is allocated from `storage`.
   RunResult run(Invocation& inv, boost::json::storage_ptr storage = {});
 
+  // Where ctx.events and ctx.queue go (the app's EventBus and JobQueue); unset: they throw.
+  void connect(EventSink* events, JobSink* jobs) {
+    events_ = events;
+    jobs_ = jobs;
+  }
+
  private:
   db::Database& db_;
   LogSink& log_;
   WriteBuffer* buffer_;
   const Config* config_;
+  EventSink* events_ = nullptr;
+  JobSink* jobs_ = nullptr;
 };
+
+// 400 validation_failed with every issue as {path, message} in details.errors.
+Error validation_error(const std::vector<ValidationIssue>& issues);
 
 // The error JSON kept in a run record (code, message, details; internal errors keep their cause).
 boost::json::object error_record(const Error& e, std::string_view cause = {});

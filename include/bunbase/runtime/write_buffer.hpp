@@ -21,7 +21,7 @@
 namespace bb {
 
 struct RunRecord {
-  std::string id, action, module, trace_id, parent_run_id, trigger_type, status;
+  std::string id, action, module, trace_id, parent_run_id, trigger_type, trigger_detail, status;
   std::string input, output, error;  // JSON text ("" stores NULL)
   double duration_ms = 0;
   std::string started_at;  // ISO 8601 UTC

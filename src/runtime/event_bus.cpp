@@ -1,0 +1,141 @@
+// The event bus (see event_bus.hpp).
+#include "bunbase/runtime/event_bus.hpp"
+
+#include <pthread.h>
+
+#include <boost/json/serialize.hpp>
+
+#include "bunbase/core/id.hpp"
+#include "bunbase/core/time.hpp"
+#include "bunbase/db/database.hpp"
+
+namespace bb {
+
+namespace {
+
+// The principal a subscriber runs as: the emitting user (with its organization), else the system.
+Auth subscriber_auth(const Auth& from) {
+  if (!from.is_user()) return Auth::system();
+  Auth a = Auth::user(from.user_id);
+  a.org_id = from.org_id;
+  return a;
+}
+
+}  // namespace
+
+bool EventBus::matches(std::string_view pattern, std::string_view name) {
+  if (pattern == "*") return true;
+  if (pattern.ends_with(".*")) {
+    auto prefix = pattern.substr(0, pattern.size() - 1);  // "user."
+    return name.size() > prefix.size() && name.starts_with(prefix);
+  }
+  return pattern == name;
+}
+
+EventBus::EventBus(const Registry& registry, Executor& executor, db::Database& db, LogSink& log, Options options)
+    : executor_(executor), db_(db), log_(&log, LogScope{.action = "event bus"}), options_(options) {
+  for (const auto& a : registry.actions())
+    for (const auto& t : a->action->options.triggers)
+      if (const auto* e = std::get_if<EventTrigger>(&t.spec)) subscribers_.push_back({a.get(), e});
+  if (subscribers_.empty()) return;  // nothing to deliver to: no threads
+  for (int i = 0; i < std::max(1, options_.workers); ++i) threads_.emplace_back([this] { loop(); });
+}
+
+EventBus::~EventBus() { stop(); }
+
+void EventBus::admit() {
+  if (!options_.fail_when_full) return;
+  std::lock_guard lock(mutex_);
+  if (waiting_.size() >= options_.capacity)
+    throw Error(ErrorCode::unavailable, "the event bus is full; try again").with_code("event_bus_full");
+}
+
+void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait) {
+  const std::string id = new_id();
+  emitted_.fetch_add(1, std::memory_order_relaxed);
+  try {
+    db_.exec("INSERT INTO events (id, name, payload, run_id, trace_id, emitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             {id, event.name, boost::json::serialize(event.payload), from.run_id, from.trace_id, iso_now()});
+  } catch (const std::exception& e) {  // the record is for the dashboard: delivery goes on
+    log_.warn("event not recorded", {{"event", event.name}, {"error", e.what()}});
+  }
+  for (const auto& s : subscribers_) {
+    if (!matches(s.trigger->pattern, event.name)) continue;
+    Delivery d{&s, id, event.name, std::string(from.trace_id), std::string(from.run_id), event.payload,
+               subscriber_auth(from.auth)};
+    if (wait) {
+      run(d);
+      continue;
+    }
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return stopping_ || waiting_.size() < options_.capacity; });
+    if (stopping_) {
+      log_.warn("event dropped: the bus is stopping", {{"event", event.name}});
+      continue;
+    }
+    waiting_.push_back(std::move(d));
+    wake_.notify_one();
+  }
+}
+
+void EventBus::run(Delivery& d) {
+  boost::json::value input =
+      d.subscriber->trigger->options.map ? d.subscriber->trigger->options.map(d.payload) : boost::json::value(d.payload);
+  const std::string detail = d.name + " " + d.event_id;
+  Invocation inv{.action = d.subscriber->action,
+                 .input = std::move(input),
+                 .trigger_type = "event",
+                 .trigger_detail = detail,
+                 .auth = std::move(d.auth),
+                 .trace_id = d.trace_id,
+                 .parent_run_id = d.parent_run_id};
+  RunResult r = executor_.run(inv);
+  (r.ok() ? delivered_ : failed_).fetch_add(1, std::memory_order_relaxed);
+}
+
+void EventBus::loop() {
+  pthread_setname_np(pthread_self(), "bb-events");
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // stopping, nothing left
+    Delivery d = std::move(waiting_.front());
+    waiting_.pop_front();
+    ++running_;
+    room_.notify_one();
+    lock.unlock();
+    try {
+      run(d);
+    } catch (const std::exception& e) {  // the executor never throws for the action; a map() might
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      log_.error("event delivery failed", {{"event", d.name}, {"action", d.subscriber->action->name()},
+                                           {"error", e.what()}});
+    }
+    lock.lock();
+    --running_;
+    if (waiting_.empty() && running_ == 0) idle_.notify_all();
+  }
+}
+
+void EventBus::drain() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [&] { return waiting_.empty() && running_ == 0; });
+}
+
+void EventBus::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  room_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+EventBus::Stats EventBus::stats() const {
+  return {emitted_.load(), delivered_.load(), failed_.load()};
+}
+
+}  // namespace bb
