@@ -2,13 +2,14 @@
 
 #include <stdexcept>
 
+#include "src/app/jobs_feature.hpp"
 #include "src/auth/auth_feature.hpp"
 #include "src/saas/saas_feature.hpp"
 
 namespace bb {
 
 std::vector<Feature> builtin_features(const Config& config) {
-  std::vector<Feature> features;
+  std::vector<Feature> features{jobs_feature()};
   if (config.saas.organizations && !config.auth.enabled)
     throw std::runtime_error("saas.organizations needs auth: set [auth] enabled = true");
   if (config.saas.enabled && !config.saas.organizations)

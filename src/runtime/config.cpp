@@ -166,14 +166,14 @@ class TomlReader {
     if (auto* sa = table("saas")) {
       const std::string pre = "saas.";
       check_keys(*sa, pre, {"organizations", "enabled", "path", "invitation_expiry", "features", "plans",
-                            "sweep_interval", "trial_notice", "stripe"});
+                            "sweep_schedule", "trial_notice", "stripe"});
       boolean(*sa, "organizations", c.saas.organizations, pre);
       boolean(*sa, "enabled", c.saas.enabled, pre);
       str(*sa, "path", c.saas.path, pre);
       duration(*sa, "invitation_expiry", c.saas.invitation_expiry, pre);
       saas_features(*sa, c.saas.features);
       saas_plans(*sa, c.saas.plans, c.saas.features);
-      duration(*sa, "sweep_interval", c.saas.sweep_interval, pre);
+      str(*sa, "sweep_schedule", c.saas.sweep_schedule, pre);
       duration(*sa, "trial_notice", c.saas.trial_notice, pre);
       if (auto n = (*sa)["stripe"]; n) {
         if (!n.is_table()) bad(file_, "saas.stripe", "expected a table ([saas.stripe])");

@@ -250,7 +250,7 @@ TEST(Config, SaasPlanMistakesAreReportedWithTheKey) {
 
 TEST(Config, SaasStripeAndSubscriptions) {
   Env env;
-  const std::string head = "[saas]\norganizations = true\nenabled = true\nsweep_interval = \"30s\"\ntrial_notice = \"2d\"\n";
+  const std::string head = "[saas]\norganizations = true\nenabled = true\nsweep_schedule = \"*/30 * * * * *\"\ntrial_notice = \"2d\"\n";
   auto path = write_file("stripe.toml", head + R"(
 [[saas.plans]]
 key = "pro"
@@ -267,7 +267,7 @@ max_retries = 4
 tolerance = "10m"
 )");
   auto c = bb::load_config({.path = path, .getenv = env.fn()});
-  EXPECT_EQ(c.saas.sweep_interval, std::chrono::seconds(30));
+  EXPECT_EQ(c.saas.sweep_schedule, "*/30 * * * * *");
   EXPECT_EQ(c.saas.trial_notice, std::chrono::hours(48));
   ASSERT_EQ(c.saas.plans.size(), 1u);
   EXPECT_EQ(c.saas.plans[0].stripe_price, "price_123");

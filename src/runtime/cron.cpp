@@ -20,14 +20,16 @@ struct FieldSpec {
   std::string_view name;
   int min;
   int max;       // largest value accepted (7 for day-of-week: 7 = Sunday)
-  int star_max;  // upper end of `*` and of `a/n` (6 for day-of-week, so Sunday is not counted twice)
+  int star_max;  // upper end of `*` and of `a/n` (6 for day-of-week, so Sunday is not counted
+                 // twice)
   const std::string_view* names = nullptr;  // three-letter names of min, min+1, ...
   int name_count = 0;
 };
 
 constexpr std::array<std::string_view, 12> kMonthNames{"jan", "feb", "mar", "apr", "may", "jun",
                                                        "jul", "aug", "sep", "oct", "nov", "dec"};
-constexpr std::array<std::string_view, 7> kDayNames{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+constexpr std::array<std::string_view, 7> kDayNames{"sun", "mon", "tue", "wed",
+                                                    "thu", "fri", "sat"};
 
 constexpr FieldSpec kSecond{"second", 0, 59, 59};
 constexpr FieldSpec kMinute{"minute", 0, 59, 59};
@@ -96,7 +98,8 @@ class Parser {
     if (const std::size_t slash = item.find('/'); slash != std::string_view::npos) {
       base = item.substr(0, slash);
       const std::string_view s = item.substr(slash + 1);
-      if (s.find('/') != std::string_view::npos) fail(where + " \"" + std::string(item) + "\" has more than one '/'");
+      if (s.find('/') != std::string_view::npos)
+        fail(where + " \"" + std::string(item) + "\" has more than one '/'");
       if (s.empty() || s.size() > 6 || !std::all_of(s.begin(), s.end(), is_digit))
         fail(where + " step \"" + std::string(s) + "\" is not a positive number");
       step = std::stoi(std::string(s));
@@ -104,7 +107,8 @@ class Parser {
       if (step > f.star_max - f.min + 1)
         fail(where + " step " + std::to_string(step) + " is larger than the field's range " +
              std::to_string(f.min) + "-" + std::to_string(f.star_max));
-      if (base.empty()) fail(where + " step \"" + std::string(item) + "\" has nothing before '/' (write */n)");
+      if (base.empty())
+        fail(where + " step \"" + std::string(item) + "\" has nothing before '/' (write */n)");
     }
     int lo = 0;
     int hi = 0;
@@ -114,14 +118,16 @@ class Parser {
     } else if (const std::size_t dash = base.find('-'); dash != std::string_view::npos) {
       lo = value(base.substr(0, dash), f);
       hi = value(base.substr(dash + 1), f);
-      if (f.name_count == 7 && hi == 0 && lower(base.substr(dash + 1)) == "sun") hi = 7;  // FRI-SUN, as croner
+      if (f.name_count == 7 && hi == 0 && lower(base.substr(dash + 1)) == "sun")
+        hi = 7;  // FRI-SUN, as croner
       if (lo > hi)
         fail(where + " range " + std::string(base) + " is reversed (" + std::to_string(lo) + " > " +
              std::to_string(hi) + ")");
     } else {
       lo = value(base, f);
-      hi = step ? f.star_max : lo;  // `a/n` is `a-max/n` (as cron-parser, and croner's sloppyRanges)
-      if (lo > hi) hi = lo;         // `7/2` in day-of-week: Sunday
+      hi =
+          step ? f.star_max : lo;  // `a/n` is `a-max/n` (as cron-parser, and croner's sloppyRanges)
+      if (lo > hi) hi = lo;        // `7/2` in day-of-week: Sunday
     }
     std::uint64_t mask = 0;
     for (int v = lo; v <= hi; v += step ? step : 1) mask |= std::uint64_t{1} << v;
@@ -143,17 +149,21 @@ class Parser {
       for (int i = 0; i < f.name_count; ++i)
         if (f.names[i] == name) found = i;
       if (found < 0)
-        fail(where + " \"" + std::string(token) + "\" is not a " + (f.name_count == 12 ? "month" : "day") +
-             " name (" + (f.name_count == 12 ? "JAN-DEC" : "SUN-SAT") + ")");
+        fail(where + " \"" + std::string(token) + "\" is not a " +
+             (f.name_count == 12 ? "month" : "day") + " name (" +
+             (f.name_count == 12 ? "JAN-DEC" : "SUN-SAT") + ")");
       v = f.min + found;
     } else {
       fail(where + " \"" + std::string(token) + "\" is not a number or name");
     }
-    if (v < f.min || v > f.max) fail(where + " " + std::to_string(v) + " is out of range " + range(f));
+    if (v < f.min || v > f.max)
+      fail(where + " " + std::to_string(v) + " is out of range " + range(f));
     return v;
   }
 
-  static std::string range(const FieldSpec& f) { return std::to_string(f.min) + "-" + std::to_string(f.max); }
+  static std::string range(const FieldSpec& f) {
+    return std::to_string(f.min) + "-" + std::to_string(f.max);
+  }
 
   std::string_view expression_;
 };
@@ -196,7 +206,8 @@ std::optional<date::local_seconds> next_local(const Schedule& s, date::local_sec
   while (day <= limit) {
     const date::year_month_day ymd{day};
     if (!s.months[static_cast<unsigned>(ymd.month())]) {
-      const date::year_month next_month = date::year_month{ymd.year(), ymd.month()} + date::months{1};
+      const date::year_month next_month =
+          date::year_month{ymd.year(), ymd.month()} + date::months{1};
       day = date::local_days{next_month / 1};
       h = m = sec = 0;
       continue;
@@ -215,7 +226,8 @@ const date::time_zone* find_zone(std::string_view zone) {
     if (zone.empty()) throw std::runtime_error("empty");
     return date::locate_zone(zone);
   } catch (const std::runtime_error&) {
-    throw std::invalid_argument("unknown time zone \"" + std::string(zone) + "\" (expected an IANA name such as "
+    throw std::invalid_argument("unknown time zone \"" + std::string(zone) +
+                                "\" (expected an IANA name such as "
                                 "\"UTC\" or \"Europe/Paris\")");
   }
 }
@@ -258,8 +270,10 @@ Schedule parse(std::string_view expression) {
     pos = stop + 1;
   }
   if (fields.size() != 5 && fields.size() != 6)
-    p.fail("expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), got " +
-           std::to_string(fields.size()));
+    p.fail(
+        "expected 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), "
+        "got " +
+        std::to_string(fields.size()));
   const bool with_seconds = fields.size() == 6;
   const std::size_t o = with_seconds ? 1 : 0;
   const std::string_view second_text = with_seconds ? fields[0] : "0";
@@ -275,15 +289,16 @@ Schedule parse(std::string_view expression) {
   s.days_of_week = std::bitset<7>(dow);
   s.day_of_month_star = fields[o + 2].front() == '*';
   s.day_of_week_star = fields[o + 4].front() == '*';
-  s.fixed_time = single_value(second_text, s.seconds.count()) && single_value(fields[o], s.minutes.count()) &&
+  s.fixed_time = single_value(second_text, s.seconds.count()) &&
+                 single_value(fields[o], s.minutes.count()) &&
                  single_value(fields[o + 1], s.hours.count());
   return s;
 }
 
 void check_zone(std::string_view zone) { find_zone(zone); }
 
-std::optional<std::chrono::system_clock::time_point> next(const Schedule& s, std::chrono::system_clock::time_point after,
-                                                          std::string_view zone) {
+std::optional<std::chrono::system_clock::time_point> next(
+    const Schedule& s, std::chrono::system_clock::time_point after, std::string_view zone) {
   const date::time_zone* tz = find_zone(zone);
   date::sys_seconds t = date::floor<seconds>(after) + seconds{1};
   const date::local_days limit =
@@ -317,7 +332,8 @@ std::optional<std::chrono::system_clock::time_point> next(const Schedule& s, std
       // fixed-time job runs at the first instant after the gap.
       const date::sys_info following = tz->get_info(info.end);
       const date::local_seconds gap_end = to_local(info.end, following.offset);
-      if (following.offset > info.offset && *local < gap_end && same_day(*local, gap_end)) return info.end;
+      if (following.offset > info.offset && *local < gap_end && same_day(*local, gap_end))
+        return info.end;
     }
     t = info.end;
   }

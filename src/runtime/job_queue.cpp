@@ -222,6 +222,7 @@ void JobQueue::worker(const Group* group, int index) {
   pthread_setname_np(pthread_self(), "bb-jobs");
   const std::string worker_id = instance_ + "-" + std::to_string(index);
   std::uint64_t seen = 0;
+  bool failing = false;
   while (true) {
     {
       std::lock_guard lock(mutex_);
@@ -231,8 +232,10 @@ void JobQueue::worker(const Group* group, int index) {
     bool ran = false;
     try {
       ran = claim_and_run(*group, worker_id);
+      failing = false;
     } catch (const std::exception& e) {  // the database is away: try again after a poll
-      log_.error("job worker", {{"error", e.what()}});
+      if (!failing) log_.error("job worker", {{"error", e.what()}});
+      failing = true;
     }
     if (ran) continue;
     std::unique_lock lock(mutex_);
@@ -244,6 +247,7 @@ void JobQueue::housekeeping() {
   pthread_setname_np(pthread_self(), "bb-jobs-keep");
   const auto beat = std::max<milliseconds>(milliseconds(200), std::chrono::duration_cast<milliseconds>(options_.lease) / 3);
   auto last_prune = Clock::time_point();
+  bool failing = false;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
@@ -266,8 +270,10 @@ void JobQueue::housekeeping() {
         prune();
         last_prune = now;
       }
+      failing = false;
     } catch (const std::exception& e) {
-      log_.error("job housekeeping", {{"error", e.what()}});
+      if (!failing) log_.error("job housekeeping", {{"error", e.what()}});
+      failing = true;
     }
     lock.lock();
     wake_.wait_for(lock, beat, [&] { return stopping_; });

@@ -134,16 +134,21 @@ int Scheduler::run_due() {
 void Scheduler::loop() {
   pthread_setname_np(pthread_self(), "bb-cron");
   std::unique_lock lock(mutex_);
+  bool synced = false, failing = false;
   while (!stopping_) {
     lock.unlock();
     auto wake_at = Clock::now() + std::chrono::seconds(1);  // other instances' and the actions' changes
     try {
+      if (!synced) sync();  // retried until the database is migrated
+      synced = true;
       run_due();
       for (const auto& r : db_.query("SELECT next_run_at FROM scheduled_jobs WHERE enabled AND next_run_at IS NOT NULL "
                                      "ORDER BY next_run_at LIMIT 1"))
         if (auto t = parse_time(text(r.as_object(), "next_run_at"))) wake_at = std::min(wake_at, *t);
-    } catch (const std::exception& e) {
-      log_.error("scheduler", {{"error", e.what()}});
+      failing = false;
+    } catch (const std::exception& e) {  // reported once per outage, not every second
+      if (!failing) log_.error("scheduler", {{"error", e.what()}});
+      failing = true;
     }
     lock.lock();
     wake_.wait_until(lock, wake_at, [&] { return stopping_ || woken_; });
@@ -153,7 +158,6 @@ void Scheduler::loop() {
 
 void Scheduler::start() {
   if (entries_.empty() || thread_.joinable()) return;
-  sync();
   stopping_ = false;
   thread_ = std::thread([this] { loop(); });
 }

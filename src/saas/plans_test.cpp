@@ -356,7 +356,7 @@ TEST(PlansConfig, EnabledNeedsOrganizations) {
   c.saas.enabled = true;
   EXPECT_THROW(builtin_features(c), std::runtime_error);
   c.saas.organizations = true;
-  EXPECT_EQ(builtin_features(c).size(), 2u);
+  EXPECT_EQ(builtin_features(c).size(), 3u);  // jobs, auth, saas
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include "src/saas/saas_feature.hpp"
 
 #include <bunbase/guards.hpp>
-#include <bunbase/runtime/periodic.hpp>
 
 #include "src/saas/plan_catalog_sync.hpp"
 #include "src/saas/plans_types.hpp"
@@ -46,13 +45,10 @@ Feature feature(const Config& config) {
                                 .description = "The organization's subscription: trial, plan changes, cancellation, "
                                                "and Stripe checkout, billing portal and webhook",
                                 .api_prefix = config.saas.path,
-                                .actions = concat({subscription_actions(), stripe_actions(config)})}));
+                                .actions = concat({subscription_actions(config), stripe_actions(config)})}));
     for (auto more : {plans_migrations(), subscriptions_migrations()})
       f.migrations.insert(f.migrations.end(), more.begin(), more.end());
     f.after_migrate = [saas = config.saas](db::Database& db, LogSink& log) { sync_catalog(db, saas, log); };
-    f.start = [interval = config.saas.sweep_interval](App& app) {
-      return run_every(app, "processSubscriptions", interval);
-    };
   }
   return f;
 }

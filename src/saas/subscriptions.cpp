@@ -75,6 +75,9 @@ void record_event(db::Database& tx, Context& ctx, const SubscriptionRow& sub, st
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
       {new_id(), sub.org_id, sub.id, name, boost::json::serialize(payload), ctx.run_id, ctx.trace_id, iso_now()});
   ctx.log.info(name, {{"orgId", sub.org_id}, {"plan", sub.plan_key}, {"status", sub.status}});
+  // Also on the event bus, once the run succeeds: apps subscribe with triggers::event("subscription.*").
+  ctx.events.emit(name, {{"orgId", sub.org_id}, {"plan", sub.plan_key}, {"status", sub.status},
+                         {"subscriptionId", sub.id}});
 }
 
 void start_subscription(db::Database& tx, Context& ctx, const std::string& org_id) {

@@ -53,8 +53,8 @@ void start_subscription(db::Database& tx, Context& ctx, const std::string& org_i
 SubscriptionRow change(db::Database& tx, Context& ctx, const SubscriptionRow& sub, boost::json::object changes,
                        std::string_view event);
 
-// Records an event about the subscription (subscription_events; the event bus delivers them
-// once it lands).
+// Records an event about the subscription in subscription_events (in the transaction) and emits
+// it on the event bus (delivered once the run succeeds).
 void record_event(db::Database& tx, Context& ctx, const SubscriptionRow& sub, std::string_view name);
 
 // The end of a billing period of `interval` (month | year) that starts at `start` (ISO 8601):

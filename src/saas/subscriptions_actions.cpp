@@ -164,12 +164,12 @@ void sweep_one(Context& ctx, const std::string& org_id, const Config::Saas& saas
   });
 }
 
-Action process_subscriptions() {
+Action process_subscriptions(const std::string& schedule) {
   return action<Empty, SweepReport>(
       {.name = "processSubscriptions",
        .description = "Ends trials and billing periods that are due (downgrades, cancellations, renewals without a "
-                      "provider) and emits trial.ending ahead of a trial's end; the app runs it every "
-                      "saas.sweep_interval",
+                      "provider) and emits trial.ending ahead of a trial's end; runs on saas.sweep_schedule",
+       .triggers = {triggers::cron(schedule)},
        .guards = {system_only()}},
       [](const Empty&, Context& ctx) {
         const auto& saas = config_of(ctx).saas;
@@ -204,8 +204,9 @@ SubscriptionView subscription_view(db::Database& db, const std::string& org_id) 
   return out;
 }
 
-std::vector<Action> subscription_actions() {
-  return {get_subscription(), change_plan(), set_cancel(true), set_cancel(false), process_subscriptions()};
+std::vector<Action> subscription_actions(const Config& config) {
+  return {get_subscription(), change_plan(), set_cancel(true), set_cancel(false),
+          process_subscriptions(config.saas.sweep_schedule)};
 }
 
 }  // namespace bb::saas

@@ -77,7 +77,7 @@ struct WebhookReceipt {
 BOOST_DESCRIBE_STRUCT(WebhookReceipt, (), (received, duplicate, applied))
 
 // The subscriptions module: the lifecycle without a provider, then Stripe's actions.
-std::vector<Action> subscription_actions();
+std::vector<Action> subscription_actions(const Config& config);
 std::vector<Action> stripe_actions(const Config& config);
 
 // The subscription as its members see it.

@@ -148,7 +148,7 @@ class Billing : public ::testing::Test {
   }
 
   // Ends the organization's trial as time would: trial_ends_at in the past, then the sweep the
-  // server runs every saas.sweep_interval, run now through the CLI on the same database.
+  // server runs on saas.sweep_schedule, run now through the CLI on the same database.
   static void end_trial(DemoServer& server, const std::string& org_id) {
     {
       Sqlite db(server.db_path());

@@ -106,8 +106,15 @@ TEST_F(Cli, RunCreateUserPrintsTheOutputAndIsRecordedAsCli) {
   EXPECT_FALSE(id.empty());
 
   Sqlite db(db_path());
-  auto runs = db.query("SELECT * FROM action_runs");
-  ASSERT_EQ(runs.size(), 1u);
+  // createUser, then the subscriber of its user.created event (delivered before the CLI exits)
+  auto runs = db.query("SELECT * FROM action_runs ORDER BY id");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1]["action_name"], "welcomeNewUser");
+  EXPECT_EQ(runs[1]["trigger_type"], "event");
+  EXPECT_EQ(runs[1]["parent_run_id"], runs[0]["id"]);
+  EXPECT_EQ(runs[1]["trace_id"], runs[0]["trace_id"]);
+  EXPECT_EQ(db.count("SELECT count(*) FROM jobs WHERE action = 'sendWelcomeEmail' AND status = 'pending'"), 1)
+      << "the CLI's run enqueues; only serve runs the workers";
   EXPECT_EQ(runs[0]["action_name"], "createUser");
   EXPECT_EQ(runs[0]["module_name"], "users");
   EXPECT_EQ(runs[0]["trigger_type"], "cli");

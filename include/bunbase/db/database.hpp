@@ -115,6 +115,11 @@ class Database {
 
   template <class T>
   std::vector<T> query_as(std::string_view sql, std::initializer_list<Value> params = {}) {
+    return query_as<T>(sql, Params(params.begin(), params.size()));
+  }
+  // With parameters built at run time (a filter with optional parts).
+  template <class T>
+  std::vector<T> query_as(std::string_view sql, Params params) {
     Rows rows = query(sql, params);
     std::vector<T> out(rows.size());
     const Schema& s = schema_of<T>();

@@ -118,9 +118,10 @@ struct Config {
     std::vector<FeatureEntry> features;
     std::vector<PlanEntry> plans;
 
-    // Subscriptions: how often trials and billing periods are checked (trial ends, downgrades
-    // and cancellations due), and how long before a trial's end `trial.ending` is emitted.
-    std::chrono::seconds sweep_interval{60};
+    // Subscriptions: when trials and billing periods are checked (trial ends, downgrades and
+    // cancellations due; a cron expression), and how long before a trial's end `trial.ending`
+    // is emitted.
+    std::string sweep_schedule = "* * * * *";
     std::chrono::seconds trial_notice{3 * 24 * 3600};
 
     // Stripe as the payment provider: on when secret_key is set (or STRIPE_SECRET_KEY).

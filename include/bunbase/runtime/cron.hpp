@@ -44,9 +44,9 @@ struct Schedule {
   std::bitset<60> seconds;
   std::bitset<60> minutes;
   std::bitset<24> hours;
-  std::bitset<32> days_of_month;  // bits 1-31
-  std::bitset<13> months;         // bits 1-12
-  std::bitset<7> days_of_week;    // 0 = Sunday
+  std::bitset<32> days_of_month;   // bits 1-31
+  std::bitset<13> months;          // bits 1-12
+  std::bitset<7> days_of_week;     // 0 = Sunday
   bool day_of_month_star = false;  // the field's text starts with '*' (Vixie's rule)
   bool day_of_week_star = false;
   bool fixed_time = false;  // single second, minute and hour: see the DST rules above
@@ -61,9 +61,9 @@ Schedule parse(std::string_view expression);
 // The first matching instant strictly after `after` (whole seconds), on the wall clock of `zone`;
 // std::nullopt if there is none within 8 years (`0 0 30 2 *`; 8 years covers every Feb 29).
 // Throws std::invalid_argument for an unknown zone.
-std::optional<std::chrono::system_clock::time_point> next(const Schedule& schedule,
-                                                          std::chrono::system_clock::time_point after,
-                                                          std::string_view zone = "UTC");
+std::optional<std::chrono::system_clock::time_point> next(
+    const Schedule& schedule, std::chrono::system_clock::time_point after,
+    std::string_view zone = "UTC");
 
 // Throws std::invalid_argument naming the zone unless it is in the tz database.
 void check_zone(std::string_view zone);

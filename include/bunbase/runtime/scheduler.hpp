@@ -41,7 +41,8 @@ class Scheduler {
 
   // Makes scheduled_jobs match the code (needs the migrated database); applies catch_up.
   void sync();
-  // sync(), then the thread that runs due ticks. Stop waits for a tick in progress.
+  // The thread that syncs (retrying until the database is migrated), then runs due ticks.
+  // Stop waits for a tick in progress.
   void start();
   void stop();
   // Claims and runs the due ticks on this thread (tests, the CLI); returns how many ran.

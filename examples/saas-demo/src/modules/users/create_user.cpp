@@ -25,6 +25,8 @@ bb::Action create_user() {
           throw;
         }
         ctx.log.info("user created", {{"userId", id}});
+        // Delivered once this run has succeeded: the onboarding module welcomes the user.
+        ctx.events.emit("user.created", {{"userId", id}, {"email", in.email}, {"name", in.name}});
         return {id, in.email};
       });
 }
