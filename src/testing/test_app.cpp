@@ -39,4 +39,21 @@ void TestApp::flush() {
   if (auto* b = app_->write_buffer()) b->flush();
 }
 
+void TestApp::drain_events() { app_->events().drain(); }
+
+int TestApp::run_jobs(bool until_empty) {
+  int total = 0;
+  while (true) {
+    app_->events().drain();
+    int ran = app_->jobs().run_due();
+    total += ran;
+    if (!until_empty || ran == 0) return total;
+  }
+}
+
+int TestApp::run_schedules() {
+  app_->scheduler().sync();
+  return app_->scheduler().run_due();
+}
+
 }  // namespace bb::testing

@@ -43,6 +43,13 @@ class TestApp {
   // Writes buffered run records and logs now (they are written every 2 s otherwise).
   void flush();
 
+  // Background work, on demand (no worker threads run in a TestApp): waits until every emitted
+  // event has reached its subscribers; runs the jobs that are due (and the ones they enqueue,
+  // when `until_empty`), returning how many ran; runs the cron ticks that are due.
+  void drain_events();
+  int run_jobs(bool until_empty = true);
+  int run_schedules();
+
   App& app() { return *app_; }
   db::Database& db() { return app_->db(); }
 
