@@ -80,9 +80,9 @@ JobQueue::JobQueue(const Registry& registry, Executor& executor, db::Database& d
   std::vector<std::string> listed;
   for (const auto& [name, workers] : options_.queues) {
     listed.push_back(name);
-    groups_.push_back({.queues = {name}, .others = false, .workers = workers});
+    groups_.push_back({.queues = {name}, .others = false, .workers = workers, .claim_sql = claim_sql({name}, false)});
   }
-  groups_.push_back({.queues = listed, .others = true, .workers = options_.workers});
+  groups_.push_back({.queues = listed, .others = true, .workers = options_.workers, .claim_sql = claim_sql(listed, true)});
 }
 
 JobQueue::~JobQueue() { stop(); }
@@ -134,10 +134,7 @@ Enqueued JobQueue::enqueue(std::string_view action, const boost::json::value& in
 
 bool JobQueue::claim_and_run(const Group& group, const std::string& worker_id) {
   const auto now = Clock::now();
-  static thread_local std::map<const Group*, std::string> sql_cache;
-  auto& sql = sql_cache[&group];
-  if (sql.empty()) sql = claim_sql(group.queues, group.others);
-  auto rows = db_.query(sql, {worker_id, iso_time(now + options_.lease), iso_time(now)});
+  auto rows = db_.query(group.claim_sql, {worker_id, iso_time(now + options_.lease), iso_time(now)});
   if (rows.empty()) return false;
   const db::Row& job = rows.front().as_object();
   const std::string id = text(job, "id"), action = text(job, "action");

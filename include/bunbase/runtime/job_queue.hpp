@@ -58,6 +58,7 @@ class JobQueue final : public JobSink {
     std::vector<std::string> queues;  // empty with `others`: every queue not listed
     bool others = false;
     int workers = 0;
+    std::string claim_sql;
   };
 
   bool claim_and_run(const Group& group, const std::string& worker_id);
