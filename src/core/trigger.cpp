@@ -13,6 +13,10 @@ std::string Trigger::describe() const {
     std::string operator()(const CronTrigger& t) const {
       return "cron " + t.expression + (t.options.timezone == "UTC" ? "" : " (" + t.options.timezone + ")");
     }
+    std::string operator()(const ToolTrigger& t) const {
+      return "tool" + (t.options.name.empty() ? std::string() : " " + t.options.name);
+    }
+    std::string operator()(const WebhookTrigger& t) const { return "webhook POST " + t.path; }
   };
   return std::visit(Describe{}, spec);
 }
@@ -44,6 +48,23 @@ Trigger event(std::string pattern, EventOptions options) {
     throw std::invalid_argument("event trigger: pattern \"" + pattern +
                                 "\" must be an event name, optionally ending in \".*\" (or \"*\")");
   return Trigger{EventTrigger{std::move(pattern), std::move(options)}};
+}
+
+Trigger tool(ToolOptions options) {
+  bool ok = options.name.size() <= 128;
+  for (char c : options.name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (!ok)
+    throw std::invalid_argument("tool trigger: name \"" + options.name + "\" must be 1-128 of A-Z a-z 0-9 _ . -");
+  return Trigger{ToolTrigger{std::move(options)}};
+}
+
+Trigger webhook(std::string path, WebhookOptions options) {
+  if (path.empty() || path.front() != '/')
+    throw std::invalid_argument("webhook trigger: path \"" + path + "\" must start with '/'");
+  if (!options.verify)
+    throw std::invalid_argument("webhook trigger " + path + ": a verifier is required (bb::webhooks::stripe(secret), ...)");
+  return Trigger{WebhookTrigger{std::move(path), std::move(options)}};
 }
 
 Trigger cron(std::string expression, CronOptions options) {

@@ -134,6 +134,9 @@ void ApiAdapter::handle(http::Exchange& ex) {
     }
   }
 
+  for (const auto& [path, handler] : mounts_)
+    if (url->path() == path) return handler->handle(ex);
+
   Router::Match m = router_.match(method, segments);
   if (!m.route) {
     if (!m.allow.empty()) {

@@ -21,6 +21,10 @@ class ApiAdapter final : public http::Handler {
 
   void handle(http::Exchange& ex) override;
 
+  // Hands every request for exactly `path` (any method) to `handler` (the MCP endpoint).
+  // Before serving; the handler must outlive the adapter.
+  void mount(std::string path, http::Handler& handler) { mounts_.emplace_back(std::move(path), &handler); }
+
  private:
   void run(http::Exchange& ex, const Route& route, Invocation inv);
 
@@ -28,6 +32,7 @@ class ApiAdapter final : public http::Handler {
   WorkerPool& workers_;
   std::function<bool()> ready_;
   Router router_;
+  std::vector<std::pair<std::string, http::Handler*>> mounts_;
 };
 
 }  // namespace bb::triggers

@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -60,8 +61,40 @@ struct CronTrigger {
   CronOptions options;
 };
 
+// An MCP tool (the app's /mcp endpoint and `<app> mcp`): the action's input and output types
+// are the tool's inputSchema and outputSchema.
+struct ToolAnnotations {  // hints for agents; unset: the protocol's defaults
+  std::optional<bool> read_only, destructive, idempotent, open_world;
+};
+struct ToolOptions {
+  std::string name;         // 1-128 of [A-Za-z0-9_.-]; default: the action's name
+  std::string title;
+  std::string description;  // default: the action's description
+  ToolAnnotations annotations;
+};
+struct ToolTrigger {
+  ToolOptions options;
+};
+
+// A verified webhook: POST <path> (under the module's api_prefix). `verify` sees the raw body
+// before anything parses it and throws to refuse (bb::webhooks::stripe(secret), ...): the
+// sender gets a bare 401. `event_id` names a delivery so that a redelivery runs the action once.
+struct WebhookOptions {
+  std::function<void(const Request&)> verify;
+  // The action's input from the JSON body; default: the body itself.
+  std::function<boost::json::value(const boost::json::value& body, const Request&)> map;
+  // The delivery's id (Stripe's event id, `webhook-id`, `X-GitHub-Delivery`); empty: no dedupe.
+  std::function<std::string(const boost::json::value& body, const Request&)> event_id;
+  // Acknowledge with 202 once verified and run the action through the job queue.
+  bool enqueue = false;
+};
+struct WebhookTrigger {
+  std::string path;
+  WebhookOptions options;
+};
+
 struct Trigger {
-  std::variant<ApiTrigger, EventTrigger, CronTrigger> spec;
+  std::variant<ApiTrigger, EventTrigger, CronTrigger, ToolTrigger, WebhookTrigger> spec;
   std::string describe() const;  // "api POST /users/:id" (path without the module prefix)
 };
 
@@ -72,6 +105,10 @@ Trigger api(std::string method, std::string path, ApiOptions options = {});
 Trigger event(std::string pattern, EventOptions options = {});
 // The expression is parsed when the app starts (an invalid one stops it, naming the action).
 Trigger cron(std::string expression, CronOptions options = {});
+// Throws std::invalid_argument for a malformed tool name.
+Trigger tool(ToolOptions options = {});
+// The path must start with '/'; verify is required (std::invalid_argument otherwise).
+Trigger webhook(std::string path, WebhookOptions options);
 }  // namespace triggers
 
 }  // namespace bb

@@ -1,0 +1,460 @@
+// The durable job queue through small actions of its own: validation at enqueue, the runs jobs
+// leave (trigger, parent, trace, principal), delays, priorities, unique keys, retries with
+// backoff, expired leases, pruning, and concurrent workers on a file database.
+#include "bunbase/runtime/job_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "bunbase/core/id.hpp"
+#include "bunbase/core/time.hpp"
+#include "bunbase/db/database.hpp"
+#include "bunbase/runtime/app.hpp"
+#include "bunbase/testing/test_app.hpp"
+
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::system_clock;
+
+struct Seen {
+  std::int64_t n = 0;
+  std::string trigger_type, trigger_detail, run_id, parent_run_id, trace_id;
+  bb::Auth auth;
+};
+
+std::mutex g_mutex;
+std::vector<Seen> g_seen;
+std::map<std::int64_t, int> g_effects;  // runs of `effect` per input
+
+std::vector<Seen> seen() {
+  std::lock_guard lock(g_mutex);
+  return g_seen;
+}
+
+struct EnqueueIn {
+  std::string target;
+  std::int64_t n = 0;
+  std::optional<bool> badInput;
+};
+BOOST_DESCRIBE_STRUCT(EnqueueIn, (), (target, n, badInput))
+
+struct EnqueueOut {
+  std::string id;
+  bool duplicate = false;
+};
+BOOST_DESCRIBE_STRUCT(EnqueueOut, (), (id, duplicate))
+
+struct WorkIn {
+  std::int64_t n = 0;
+  std::optional<std::string> mode;  // "fail"
+};
+BOOST_DESCRIBE_STRUCT(WorkIn, (), (n, mode))
+
+struct EffectIn {
+  std::int64_t n = 0;
+};
+BOOST_DESCRIBE_STRUCT(EffectIn, (), (n))
+
+bb::Module jobs_module() {
+  auto enqueuer = bb::action<EnqueueIn, EnqueueOut>({.name = "enqueuer"}, [](const EnqueueIn& in, bb::Context& ctx) {
+    json::value input = in.badInput.value_or(false) ? json::value{{"n", "not a number"}} : json::value{{"n", in.n}};
+    auto e = ctx.queue.add(in.target, input);
+    return EnqueueOut{e.id, e.duplicate};
+  });
+  auto work = bb::action<WorkIn, bb::Empty>({.name = "work"}, [](const WorkIn& in, bb::Context& ctx) {
+    {
+      std::lock_guard lock(g_mutex);
+      g_seen.push_back({in.n, std::string(ctx.trigger.type), std::string(ctx.trigger.detail), std::string(ctx.run_id),
+                        std::string(ctx.parent_run_id), std::string(ctx.trace_id), ctx.auth});
+    }
+    if (in.mode == "fail") throw bb::Error(bb::ErrorCode::conflict, "not yet").with_code("try_later");
+    return bb::Empty{};
+  });
+  // Leaves a trace per job input: a row under a UNIQUE key (a second run fails) and a count.
+  auto effect = bb::action<EffectIn, bb::Empty>({.name = "effect"}, [](const EffectIn& in, bb::Context& ctx) {
+    {
+      std::lock_guard lock(g_mutex);
+      ++g_effects[in.n];
+    }
+    ctx.db.exec("INSERT INTO job_effects (n, run_id) VALUES ($1, $2)", {in.n, std::string(ctx.run_id)});
+    return bb::Empty{};
+  });
+  return bb::module({.name = "jobs", .actions = {enqueuer, work, effect}});
+}
+
+const bb::AppManifest& jobs_manifest() {
+  static const bb::AppManifest m{.name = "job-queue-test", .modules = {&jobs_module}};
+  return m;
+}
+
+std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
+
+Clock::time_point parse_iso(const std::string& iso) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
+  EXPECT_EQ(std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms), 7) << iso;
+  using namespace std::chrono;
+  return sys_days(year_month_day(year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d)))) + hours(h) +
+         minutes(mi) + seconds(s) + milliseconds(ms);
+}
+
+class JobQueueTest : public ::testing::Test {
+ protected:
+  JobQueueTest() : JobQueueTest(bb::testing::TestApp::test_config()) {}
+  explicit JobQueueTest(bb::Config c) : app(jobs_manifest(), std::move(c)) {}
+
+  void SetUp() override {
+    std::lock_guard lock(g_mutex);
+    g_seen.clear();
+    g_effects.clear();
+  }
+
+  bb::JobQueue& queue() { return app.app().jobs(); }
+  bb::db::Database& db() { return app.db(); }
+
+  std::string add(std::int64_t n, bb::JobOptions o = {}, std::optional<std::string> mode = {}) {
+    json::object in{{"n", n}};
+    if (mode) in["mode"] = *mode;
+    auto e = queue().enqueue("work", in, o, nullptr);
+    EXPECT_FALSE(e.duplicate);
+    return e.id;
+  }
+
+  bb::db::Row job(const std::string& id) {
+    auto row = db().query_one("SELECT * FROM jobs WHERE id = $1", {id});
+    EXPECT_TRUE(row) << "no job " << id;
+    return row ? *row : bb::db::Row();
+  }
+
+  std::int64_t count(std::string_view sql) { return db().query_one(sql)->at("n").as_int64(); }
+
+  void make_due(const std::string& id) {
+    db().exec("UPDATE jobs SET run_at = $1 WHERE id = $2", {bb::iso_time(Clock::now() - 1s), id});
+  }
+
+  bb::testing::TestApp app;
+};
+
+TEST_F(JobQueueTest, BadInputFailsTheCallerAndAddsNoJob) {
+  auto r = app.run("enqueuer", {{"target", "work"}, {"n", 1}, {"badInput", true}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->kind(), bb::ErrorCode::invalid_argument);
+  EXPECT_EQ(r.error->code(), "validation_failed");
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs"), 0);
+
+  auto unknown = app.run("enqueuer", {{"target", "noSuchAction"}, {"n", 1}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error->kind(), bb::ErrorCode::not_found);
+  EXPECT_EQ(bb::http_status(unknown.error->kind()), 404);
+  EXPECT_EQ(unknown.error->code(), "action_not_found");
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs"), 0);
+
+  try {
+    queue().enqueue("work", json::object{{"n", 1}}, {.max_attempts = 0}, nullptr);
+    ADD_FAILURE() << "max_attempts 0 should be refused";
+  } catch (const bb::Error& e) {
+    EXPECT_EQ(e.kind(), bb::ErrorCode::invalid_argument);
+  }
+  EXPECT_EQ(queue().run_due(), 0);
+  EXPECT_EQ(queue().stats().enqueued, 0u);
+}
+
+TEST_F(JobQueueTest, JobRunsAsQueueTriggerLinkedToTheEnqueuingRun) {
+  bb::Auth ada = bb::Auth::user("ada");
+  ada.org_id = "org1";
+  auto r = app.run("enqueuer", {{"target", "work"}, {"n", 7}}, {.auth = ada});
+  ASSERT_TRUE(r.ok()) << r.error->message();
+  const std::string id = str(r.output.at("id"));
+  EXPECT_EQ(str(job(id).at("status")), "pending");
+  EXPECT_TRUE(seen().empty()) << "nothing runs before run_due";
+
+  EXPECT_EQ(app.run_jobs(), 1);
+  auto s = seen();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].n, 7);
+  EXPECT_EQ(s[0].trigger_type, "queue");
+  EXPECT_EQ(s[0].trigger_detail, "job " + id + " attempt 1");
+  EXPECT_EQ(s[0].parent_run_id, r.run_id);
+  EXPECT_EQ(s[0].trace_id, std::string(r.trace_id));
+  EXPECT_TRUE(s[0].auth.is_user());
+  EXPECT_EQ(s[0].auth.user_id, "ada");
+  EXPECT_EQ(s[0].auth.org_id, "org1");
+
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "completed");
+  EXPECT_EQ(row.at("attempts").as_int64(), 1);
+  EXPECT_EQ(str(row.at("last_run_id")), s[0].run_id);
+  EXPECT_FALSE(str(row.at("finished_at")).empty());
+  EXPECT_TRUE(row.at("lease_until").is_null());
+
+  app.flush();
+  auto rec = db().query_one("SELECT trigger_type, trigger_detail, parent_run_id, trace_id, status FROM action_runs "
+                            "WHERE id = $1",
+                            {s[0].run_id});
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(str(rec->at("trigger_type")), "queue");
+  EXPECT_EQ(str(rec->at("trigger_detail")), "job " + id + " attempt 1");
+  EXPECT_EQ(str(rec->at("parent_run_id")), r.run_id);
+  EXPECT_EQ(str(rec->at("trace_id")), std::string(r.trace_id));
+  EXPECT_EQ(str(rec->at("status")), "success");
+
+  // An anonymous enqueuer's job runs as the system.
+  ASSERT_TRUE(app.run("enqueuer", {{"target", "work"}, {"n", 8}}).ok());
+  EXPECT_EQ(app.run_jobs(), 1);
+  EXPECT_TRUE(seen().back().auth.is_system());
+  EXPECT_EQ(queue().stats().completed, 2u);
+}
+
+TEST_F(JobQueueTest, DelayedAndScheduledJobsWaitForTheirTime) {
+  const auto later = add(1, {.delay = 1h});
+  const auto future = add(2, {.run_at = Clock::now() + 1h});
+  const auto past = add(3, {.run_at = Clock::now() - 1h});
+  EXPECT_EQ(queue().run_due(), 1);
+  ASSERT_EQ(seen().size(), 1u);
+  EXPECT_EQ(seen()[0].n, 3);
+  EXPECT_EQ(str(job(later).at("status")), "pending");
+  EXPECT_EQ(str(job(future).at("status")), "pending");
+  EXPECT_EQ(str(job(past).at("status")), "completed");
+  const auto delayed_until = parse_iso(str(job(later).at("run_at")));
+  EXPECT_GT(delayed_until, Clock::now() + 59min);
+
+  make_due(later);
+  EXPECT_EQ(queue().run_due(), 1);
+  EXPECT_EQ(seen().back().n, 1);
+  EXPECT_EQ(queue().run_due(), 0);
+}
+
+TEST_F(JobQueueTest, HigherPriorityRunsFirstThenOlderFirst) {
+  add(1, {.priority = 0});
+  add(2, {.priority = 5});
+  add(3, {.priority = -1});
+  add(4, {.priority = 10});
+  add(5, {.run_at = Clock::now() - 1min});  // priority 0, due earlier than job 1
+  EXPECT_EQ(queue().run_due(), 5);
+  std::vector<std::int64_t> order;
+  for (const auto& s : seen()) order.push_back(s.n);
+  EXPECT_EQ(order, (std::vector<std::int64_t>{4, 2, 5, 1, 3}));
+}
+
+TEST_F(JobQueueTest, UniqueKeyDedupesWhilePendingOrRunning) {
+  auto first = queue().enqueue("work", json::object{{"n", 1}}, {.unique_key = "report:1"}, nullptr);
+  auto again = queue().enqueue("work", json::object{{"n", 2}}, {.unique_key = "report:1"}, nullptr);
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.id, first.id);
+  auto other = queue().enqueue("work", json::object{{"n", 3}}, {.unique_key = "report:2"}, nullptr);
+  EXPECT_FALSE(other.duplicate);
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs"), 2);
+  EXPECT_EQ(queue().stats().enqueued, 2u);
+
+  // Running counts as well.
+  db().exec("UPDATE jobs SET status = 'running', lease_until = $1 WHERE id = $2", {bb::iso_in(1h), first.id});
+  auto while_running = queue().enqueue("work", json::object{{"n", 4}}, {.unique_key = "report:1"}, nullptr);
+  EXPECT_TRUE(while_running.duplicate);
+  EXPECT_EQ(while_running.id, first.id);
+
+  db().exec("UPDATE jobs SET status = 'pending', lease_until = NULL WHERE id = $1", {first.id});
+  EXPECT_EQ(queue().run_due(), 2);
+  EXPECT_EQ(str(job(first.id).at("status")), "completed");
+  auto after = queue().enqueue("work", json::object{{"n", 5}}, {.unique_key = "report:1"}, nullptr);
+  EXPECT_FALSE(after.duplicate) << "the key is free once the job completed";
+  EXPECT_NE(after.id, first.id);
+}
+
+TEST_F(JobQueueTest, FailingJobRetriesWithBackoffThenDiesKeepingItsError) {
+  const auto id = add(1, {.max_attempts = 3, .backoff = 10s}, "fail");
+
+  auto t0 = std::chrono::floor<std::chrono::milliseconds>(Clock::now());
+  EXPECT_EQ(queue().run_due(), 1);
+  auto t1 = Clock::now();
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "pending");
+  EXPECT_EQ(row.at("attempts").as_int64(), 1);
+  auto run_at = parse_iso(str(row.at("run_at")));
+  EXPECT_GE(run_at, t0 + 5s) << "equal jitter: at least half the backoff";
+  EXPECT_LE(run_at, t1 + 10s);
+  auto error = json::parse(str(row.at("last_error")));
+  EXPECT_EQ(error.at("code"), "try_later");
+  EXPECT_EQ(error.at("message"), "not yet");
+  EXPECT_EQ(queue().run_due(), 0) << "not before its retry time";
+
+  make_due(id);
+  t0 = std::chrono::floor<std::chrono::milliseconds>(Clock::now());
+  EXPECT_EQ(queue().run_due(), 1);
+  t1 = Clock::now();
+  row = job(id);
+  EXPECT_EQ(row.at("attempts").as_int64(), 2);
+  run_at = parse_iso(str(row.at("run_at")));
+  EXPECT_GE(run_at, t0 + 10s) << "the second retry waits twice as long";
+  EXPECT_LE(run_at, t1 + 20s);
+
+  make_due(id);
+  EXPECT_EQ(queue().run_due(), 1);
+  row = job(id);
+  EXPECT_EQ(str(row.at("status")), "dead");
+  EXPECT_EQ(row.at("attempts").as_int64(), 3);
+  EXPECT_EQ(json::parse(str(row.at("last_error"))).at("code"), "try_later");
+  EXPECT_FALSE(str(row.at("finished_at")).empty());
+  make_due(id);
+  EXPECT_EQ(queue().run_due(), 0) << "dead stays dead";
+
+  auto s = seen();
+  ASSERT_EQ(s.size(), 3u);
+  for (std::size_t i = 0; i < s.size(); ++i)
+    EXPECT_EQ(s[i].trigger_detail, "job " + id + " attempt " + std::to_string(i + 1));
+  EXPECT_EQ(str(row.at("last_run_id")), s[2].run_id);
+  EXPECT_EQ(queue().stats().retried, 2u);
+  EXPECT_EQ(queue().stats().dead, 1u);
+}
+
+TEST_F(JobQueueTest, BackoffIsCappedByMaxBackoff) {
+  const auto id = add(1, {.max_attempts = 2, .backoff = 10s, .max_backoff = 4s}, "fail");
+  auto t0 = std::chrono::floor<std::chrono::milliseconds>(Clock::now());
+  EXPECT_EQ(queue().run_due(), 1);
+  auto t1 = Clock::now();
+  auto run_at = parse_iso(str(job(id).at("run_at")));
+  EXPECT_GE(run_at, t0 + 2s);
+  EXPECT_LE(run_at, t1 + 4s);
+}
+
+TEST_F(JobQueueTest, ExpiredLeaseIsClaimedAgainAndCompletes) {
+  const auto id = add(1);
+  db().exec("UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone' WHERE id = $2",
+            {bb::iso_time(Clock::now() - 1s), id});
+  EXPECT_EQ(queue().run_due(), 1);
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "completed");
+  EXPECT_EQ(row.at("attempts").as_int64(), 2);
+  ASSERT_EQ(seen().size(), 1u);
+  EXPECT_EQ(seen()[0].trigger_detail, "job " + id + " attempt 2") << "the lost attempt is visible";
+
+  // A live lease is left alone.
+  const auto held = add(2);
+  db().exec("UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'alive' WHERE id = $2",
+            {bb::iso_in(1h), held});
+  EXPECT_EQ(queue().run_due(), 0);
+  EXPECT_EQ(str(job(held).at("worker_id")), "alive");
+}
+
+TEST_F(JobQueueTest, LeaseExpiredOnTheLastAttemptIsDeadWorkerLost) {
+  const auto id = add(1, {.max_attempts = 2});
+  db().exec("UPDATE jobs SET status = 'running', lease_until = $1, attempts = 2, worker_id = 'gone' WHERE id = $2",
+            {bb::iso_time(Clock::now() - 1s), id});
+  EXPECT_EQ(queue().run_due(), 1);
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "dead");
+  EXPECT_EQ(json::parse(str(row.at("last_error"))).at("code"), "worker_lost");
+  EXPECT_TRUE(seen().empty()) << "no further attempt runs";
+  EXPECT_EQ(queue().stats().dead, 1u);
+}
+
+TEST_F(JobQueueTest, JobOfAnActionNoLongerInTheCodeIsDead) {
+  const auto id = add(1);
+  db().exec("UPDATE jobs SET action = 'removedAction' WHERE id = $1", {id});
+  EXPECT_EQ(queue().run_due(), 1);
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "dead");
+  EXPECT_EQ(json::parse(str(row.at("last_error"))).at("code"), "action_not_found");
+  EXPECT_TRUE(seen().empty());
+}
+
+bb::Config retention_config() {
+  bb::Config c = bb::testing::TestApp::test_config();
+  c.queue.retention = std::chrono::hours(1);
+  c.events.retention = std::chrono::hours(1);
+  return c;
+}
+
+class JobQueuePrune : public JobQueueTest {
+ protected:
+  JobQueuePrune() : JobQueueTest(retention_config()) {}
+};
+
+TEST_F(JobQueuePrune, RemovesFinishedJobsAndEventsPastRetention) {
+  const auto old_done = add(1), new_done = add(2), pending = add(3, {.delay = 2h}), old_dead = add(4),
+             old_cancelled = add(5);
+  EXPECT_EQ(queue().run_due(), 4);
+  const std::string long_ago = bb::iso_time(Clock::now() - 2h);
+  db().exec("UPDATE jobs SET finished_at = $1 WHERE id IN ($2, $3, $4)", {long_ago, old_done, old_dead, old_cancelled});
+  db().exec("UPDATE jobs SET status = 'dead' WHERE id = $1", {old_dead});
+  db().exec("UPDATE jobs SET status = 'cancelled' WHERE id = $1", {old_cancelled});
+  db().exec("UPDATE jobs SET created_at = $1 WHERE id = $2", {long_ago, pending});
+  db().exec("INSERT INTO events (id, name, payload, emitted_at) VALUES ('old', 'x', '{}', $1), ('new', 'x', '{}', $2)",
+            {long_ago, bb::iso_now()});
+
+  queue().prune();
+  std::vector<std::string> left;
+  for (const auto& r : db().query("SELECT id FROM jobs")) left.push_back(str(r.as_object().at("id")));
+  std::sort(left.begin(), left.end());
+  std::vector<std::string> expected{new_done, pending, old_dead};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(left, expected) << "completed and cancelled past retention go; dead and pending stay";
+  auto events = db().query("SELECT id FROM events");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(str(events[0].as_object().at("id")), "new");
+}
+
+// Real workers on a file database: every job runs exactly once.
+class JobQueueWorkers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::lock_guard lock(g_mutex);
+    g_seen.clear();
+    g_effects.clear();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
+  }
+  std::filesystem::path path = std::filesystem::temp_directory_path() / ("bunbase-jobs-" + bb::new_id() + ".db");
+};
+
+TEST_F(JobQueueWorkers, ConcurrentClaimersRunEveryJobExactlyOnce) {
+  bb::Config c = bb::testing::TestApp::test_config();
+  c.database.url = "sqlite://" + path.string();
+  c.queue.workers = 4;
+  c.queue.queues = {{"second", 2}};
+  c.queue.poll_ms = 20;
+  {
+    bb::testing::TestApp app(jobs_manifest(), c);
+    app.db().exec("CREATE TABLE job_effects (n INTEGER NOT NULL UNIQUE, run_id TEXT NOT NULL)");
+    constexpr int kJobs = 200;
+    for (int i = 0; i < kJobs; ++i)
+      app.app().jobs().enqueue("effect", json::object{{"n", i}}, {.queue = i % 4 == 0 ? "second" : "default"},
+                               nullptr);
+
+    app.app().jobs().start();
+    app.app().jobs().start();  // a second start adds no threads
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    std::int64_t done = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      done = app.db().query_one("SELECT count(*) AS n FROM jobs WHERE status IN ('completed', 'dead')")->at("n").as_int64();
+      if (done == kJobs) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    app.app().jobs().stop();
+    ASSERT_EQ(done, kJobs) << "every job finished";
+
+    EXPECT_EQ(app.db().query_one("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1")
+                  ->at("n")
+                  .as_int64(),
+              kJobs);
+    EXPECT_EQ(app.db().query_one("SELECT count(*) AS n FROM job_effects")->at("n").as_int64(), kJobs);
+    std::lock_guard lock(g_mutex);
+    ASSERT_EQ(g_effects.size(), static_cast<std::size_t>(kJobs));
+    for (const auto& [n, runs] : g_effects) EXPECT_EQ(runs, 1) << "job " << n;
+    EXPECT_EQ(app.app().jobs().stats().completed, static_cast<std::uint64_t>(kJobs));
+    app.app().jobs().stop();  // idempotent
+  }
+}
+
+}  // namespace
