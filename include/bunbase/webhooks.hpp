@@ -8,10 +8,15 @@
 // secrets so that ours can be rotated: a match with any one of them is enough.
 #pragma once
 
+#include <boost/json/value.hpp>
+
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "bunbase/core/request.hpp"
 
 namespace bb::webhooks {
 
@@ -54,5 +59,32 @@ Verdict check_hmac_sha256(std::string_view body, std::string_view header,
 // Throws bb::Error(invalid_argument, "<scheme> signature: <why>") with code "invalid_signature"
 // unless v is ok.
 void require(Verdict v, std::string_view scheme);
+
+}  // namespace bb::webhooks
+
+// --- Verifiers and delivery ids for bb::triggers::webhook.
+//
+//   .triggers = {bb::triggers::webhook("/stripe", {.verify = bb::webhooks::stripe(bb::webhooks::env_secrets("STRIPE_WEBHOOK_SECRET")),
+//                                                  .event_id = bb::webhooks::stripe_event_id})}
+
+namespace bb::webhooks {
+
+using Verifier = std::function<void(const Request&)>;
+
+// Throw bb::Error (invalid_signature) unless the request carries a valid signature. With no
+// secret at all every delivery is refused.
+Verifier stripe(std::vector<std::string> secrets, std::chrono::seconds tolerance = std::chrono::seconds(300));
+Verifier github(std::vector<std::string> secrets);
+Verifier standard(std::vector<std::string> secrets, std::chrono::seconds tolerance = std::chrono::seconds(300));
+Verifier hmac_sha256(std::string header, std::vector<std::string> secrets);
+
+// The secrets in an environment variable, comma separated (several while rotating); none when
+// it is unset or empty.
+std::vector<std::string> env_secrets(const char* variable);
+
+// Delivery ids: Stripe's event `id`, GitHub's X-GitHub-Delivery, Standard Webhooks' webhook-id.
+std::string stripe_event_id(const boost::json::value& body, const Request& request);
+std::string github_delivery_id(const boost::json::value& body, const Request& request);
+std::string standard_webhook_id(const boost::json::value& body, const Request& request);
 
 }  // namespace bb::webhooks

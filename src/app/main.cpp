@@ -10,6 +10,7 @@
 #include "bunbase/db/database.hpp"
 #include "src/app/features.hpp"
 #include "src/app/serve.hpp"
+#include "src/app/mcp_stdio.hpp"
 
 namespace bb {
 
@@ -69,6 +70,8 @@ int main(int argc, char** argv, const AppManifest& manifest) {
   bool migrate_status = false;
   migrate_cmd->add_flag("--status", migrate_status, "List applied and pending migrations, apply nothing");
   auto* actions_cmd = cli.add_subcommand("actions", "List actions with their module, triggers and guards");
+  auto* mcp_cmd = cli.add_subcommand(
+      "mcp", "Serve MCP on stdin/stdout for an agent (principal: BUNBASE_API_KEY, or [mcp] stdio_system)");
   auto* run_cmd = cli.add_subcommand("run", "Run one action through the executor and print its output");
   std::string run_action, run_input = "{}", run_user, run_org;
   run_cmd->add_option("action", run_action, "Action name")->required();
@@ -110,6 +113,7 @@ int main(int argc, char** argv, const AppManifest& manifest) {
       std::printf("%zu migration(s) applied; database is up to date\n", applied.size());
       return 0;
     }
+    if (*mcp_cmd) return serve_mcp_stdio(app);
     if (*run_cmd) {
       boost::system::error_code ec;
       auto input = boost::json::parse(run_input, ec);

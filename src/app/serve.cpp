@@ -4,11 +4,14 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <optional>
 #include <thread>
 
 #include "bunbase/runtime/worker_pool.hpp"
 #include "src/http/server.hpp"
 #include "src/triggers/api_adapter.hpp"
+#include "src/triggers/mcp_http.hpp"
+#include "src/app/mcp_stdio.hpp"
 
 namespace bb {
 
@@ -44,7 +47,19 @@ int serve(App& app) {
   const int io_threads = c.http.io_threads > 0 ? c.http.io_threads : cpus;
   const int workers = c.http.workers > 0 ? c.http.workers : std::max(4, 2 * cpus);
   WorkerPool pool(static_cast<std::size_t>(workers));
-  triggers::ApiAdapter adapter(app.registry(), app.executor(), pool, [&app] { return app.ready(); });
+  triggers::ApiAdapter adapter(app.registry(), app.executor(), pool, [&app] { return app.ready(); }, &app.db(),
+                               &app.jobs());
+  // MCP over Streamable HTTP: every action with a tool trigger, at [mcp] path.
+  std::optional<triggers::McpServer> mcp;
+  std::optional<triggers::McpHttp> mcp_http;
+  if (c.mcp.enabled) {
+    mcp.emplace(app.registry(), app.executor(), triggers::McpServerOptions{.name = app.manifest().name});
+    mcp_http.emplace(*mcp, pool,
+                     triggers::McpHttpOptions{
+                         .allowed_origins = c.mcp.allowed_origins,
+                         .has_credentials = [&app](const Request& r) { return identify_request(app, r).has_value(); }});
+    adapter.mount(c.mcp.path, *mcp_http);
+  }
   http::Server server({.host = c.host,
                        .port = static_cast<unsigned short>(c.port),
                        .body_limit = c.http.body_limit,

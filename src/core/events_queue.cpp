@@ -22,7 +22,7 @@ void check_name(std::string_view name) {
 
 void Events::emit(std::string_view name, boost::json::object payload) {
   check_name(name);
-  if (sink_) sink_->admit();
+  if (sink_) sink_->admit(name);
   pending_.push_back({std::string(name), std::move(payload)});
 }
 

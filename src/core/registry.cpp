@@ -80,6 +80,9 @@ void Registry::seal() {
       if (const auto* api = std::get_if<ApiTrigger>(&t.spec)) {
         std::string path = join_path(a->api_prefix(), api->path);
         routes_.push_back({api->method, path, api->method + " " + path, a.get(), api});
+      } else if (const auto* hook = std::get_if<WebhookTrigger>(&t.spec)) {
+        std::string path = join_path(a->api_prefix(), hook->path);
+        routes_.push_back({"POST", path, "POST " + path, a.get(), nullptr, hook});
       }
     }
   }

@@ -69,7 +69,7 @@ class TomlReader {
 
   void read(Config& c) {
     check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log", "auth", "saas",
-                           "events", "queue", "cron"});
+                           "events", "queue", "cron", "mcp"});
     str(root_, "host", c.host);
     integer(root_, "port", c.port, 0, 65535);
     str(root_, "environment", c.environment);
@@ -189,6 +189,15 @@ class TomlReader {
         integer(t, "max_retries", c.saas.stripe.max_retries, 0, 10, sp);
         duration(t, "tolerance", c.saas.stripe.tolerance, sp);
       }
+    }
+    if (auto* m = table("mcp")) {
+      const std::string pre = "mcp.";
+      check_keys(*m, pre, {"enabled", "path", "allowed_origins", "stdio_system"});
+      boolean(*m, "enabled", c.mcp.enabled, pre);
+      if (str(*m, "path", c.mcp.path, pre) && (c.mcp.path.size() < 2 || c.mcp.path.front() != '/' || c.mcp.path.back() == '/'))
+        bad(file_, pre + "path", "expected a path such as \"/mcp\"");
+      strings(*m, "allowed_origins", c.mcp.allowed_origins, pre);
+      boolean(*m, "stdio_system", c.mcp.stdio_system, pre);
     }
     if (auto* l = table("log")) {
       check_keys(*l, "log.", {"level", "format"});

@@ -43,11 +43,33 @@ EventBus::EventBus(const Registry& registry, Executor& executor, db::Database& d
 
 EventBus::~EventBus() { stop(); }
 
-void EventBus::admit() {
+namespace {
+// Set on the bus's own threads: a subscriber that emits must never wait for room that only
+// these threads can make.
+thread_local bool on_bus_thread = false;
+}  // namespace
+
+std::size_t EventBus::subscribers_of(std::string_view name) const {
+  std::size_t n = 0;
+  for (const auto& s : subscribers_) n += matches(s.trigger->pattern, name) ? 1 : 0;
+  return n;
+}
+
+void EventBus::admit(std::string_view name) {
   if (!options_.fail_when_full) return;
+  const std::size_t n = subscribers_of(name);
+  if (n == 0) return;
   std::lock_guard lock(mutex_);
-  if (waiting_.size() >= options_.capacity)
+  if (waiting_.size() + reserved_ + n > options_.capacity)
     throw Error(ErrorCode::unavailable, "the event bus is full; try again").with_code("event_bus_full");
+  reserved_ += n;
+}
+
+void EventBus::release(std::string_view name) {
+  if (!options_.fail_when_full) return;
+  const std::size_t n = subscribers_of(name);
+  std::lock_guard lock(mutex_);
+  reserved_ -= std::min(reserved_, n);
 }
 
 void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait) {
@@ -68,7 +90,10 @@ void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait
       continue;
     }
     std::unique_lock lock(mutex_);
-    room_.wait(lock, [&] { return stopping_ || waiting_.size() < options_.capacity; });
+    if (options_.fail_when_full)  // admit() reserved the room
+      reserved_ -= std::min<std::size_t>(reserved_, 1);
+    else if (!on_bus_thread)
+      room_.wait(lock, [&] { return stopping_ || waiting_.size() < options_.capacity; });
     if (stopping_) {
       log_.warn("event dropped: the bus is stopping", {{"event", event.name}});
       continue;
@@ -79,22 +104,31 @@ void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait
 }
 
 void EventBus::run(Delivery& d) {
-  boost::json::value input =
-      d.subscriber->trigger->options.map ? d.subscriber->trigger->options.map(d.payload) : boost::json::value(d.payload);
   const std::string detail = d.name + " " + d.event_id;
   Invocation inv{.action = d.subscriber->action,
-                 .input = std::move(input),
                  .trigger_type = "event",
                  .trigger_detail = detail,
                  .auth = std::move(d.auth),
                  .trace_id = d.trace_id,
                  .parent_run_id = d.parent_run_id};
+  std::string why;
+  try {
+    inv.input = d.subscriber->trigger->options.map ? d.subscriber->trigger->options.map(d.payload)
+                                                   : boost::json::value(d.payload);
+  } catch (const std::exception& e) {
+    why = e.what();
+    inv.input = boost::json::object();
+    inv.refused = Error(ErrorCode::invalid_argument, "the event could not be mapped to the action's input")
+                      .with_code("event_map_failed");
+    inv.refused_cause = why;
+  }
   RunResult r = executor_.run(inv);
   (r.ok() ? delivered_ : failed_).fetch_add(1, std::memory_order_relaxed);
 }
 
 void EventBus::loop() {
   pthread_setname_np(pthread_self(), "bb-events");
+  on_bus_thread = true;
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });

@@ -5,10 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json/parse.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -36,8 +35,9 @@ std::vector<Seen> g_seen;
 
 void record(const json::value& input, const bb::Context& ctx) {
   std::lock_guard lock(g_mutex);
-  g_seen.push_back({std::string(ctx.action), input, std::string(ctx.trigger.type), std::string(ctx.trigger.detail),
-                    std::string(ctx.run_id), std::string(ctx.parent_run_id), std::string(ctx.trace_id), ctx.auth});
+  g_seen.push_back({std::string(ctx.action), input, std::string(ctx.trigger.type),
+                    std::string(ctx.trigger.detail), std::string(ctx.run_id),
+                    std::string(ctx.parent_run_id), std::string(ctx.trace_id), ctx.auth});
 }
 
 std::vector<Seen> seen_by(std::string_view action) {
@@ -51,7 +51,8 @@ std::vector<Seen> seen_by(std::string_view action) {
 // The event names (from the trigger detail "<name> <event id>") an action saw, in order.
 std::vector<std::string> names_seen_by(std::string_view action) {
   std::vector<std::string> out;
-  for (const auto& s : seen_by(action)) out.push_back(s.trigger_detail.substr(0, s.trigger_detail.find(' ')));
+  for (const auto& s : seen_by(action))
+    out.push_back(s.trigger_detail.substr(0, s.trigger_detail.find(' ')));
   return out;
 }
 
@@ -91,7 +92,7 @@ Gate g_gate;
 struct EmitIn {
   std::string name;
   std::string userId;
-  std::optional<std::string> mode;  // "throw" | "sync" | "badName"
+  std::optional<std::string> mode;  // "throw" | "sync" | "badName" | "three"
 };
 BOOST_DESCRIBE_STRUCT(EmitIn, (), (name, userId, mode))
 
@@ -112,26 +113,32 @@ struct Mapped {
 BOOST_DESCRIBE_STRUCT(Mapped, (), (id, source))
 
 bb::Action emitter() {
-  return bb::action<EmitIn, EmitOut>({.name = "emitter"}, [](const EmitIn& in, bb::Context& ctx) -> EmitOut {
-    json::object payload{{"userId", in.userId}};
-    if (in.mode == "badName") ctx.events.emit("not a valid name!", payload);
-    if (in.mode == "sync") {
-      ctx.events.emit_sync(in.name, payload);
-      std::lock_guard lock(g_mutex);
-      return {static_cast<int64_t>(g_seen.size())};
-    }
-    ctx.events.emit(in.name, payload);
-    if (in.mode == "throw") throw bb::Error(bb::ErrorCode::conflict, "changed my mind");
-    return {};
-  });
+  return bb::action<EmitIn, EmitOut>(
+      {.name = "emitter"}, [](const EmitIn& in, bb::Context& ctx) -> EmitOut {
+        json::object payload{{"userId", in.userId}};
+        if (in.mode == "badName") ctx.events.emit("not a valid name!", payload);
+        if (in.mode == "sync") {
+          ctx.events.emit_sync(in.name, payload);
+          std::lock_guard lock(g_mutex);
+          return {static_cast<int64_t>(g_seen.size())};
+        }
+        ctx.events.emit(in.name, payload);
+        if (in.mode == "three") {
+          ctx.events.emit(in.name, payload);
+          ctx.events.emit(in.name, payload);
+        }
+        if (in.mode == "throw") throw bb::Error(bb::ErrorCode::conflict, "changed my mind");
+        return {};
+      });
 }
 
 bb::Action user_subscriber(std::string name) {
-  return bb::action<UserEvent, bb::Empty>({.name = std::move(name), .triggers = {bb::triggers::event("user.created")}},
-                                          [](const UserEvent& in, bb::Context& ctx) {
-                                            record(bb::to_json(in), ctx);
-                                            return bb::Empty{};
-                                          });
+  return bb::action<UserEvent, bb::Empty>(
+      {.name = std::move(name), .triggers = {bb::triggers::event("user.created")}},
+      [](const UserEvent& in, bb::Context& ctx) {
+        record(bb::to_json(in), ctx);
+        return bb::Empty{};
+      });
 }
 
 // A subscriber whose input is not the payload's shape: map() makes it.
@@ -139,20 +146,21 @@ bb::Action mapped_subscriber() {
   auto map = [](const json::object& payload) -> json::value {
     return json::object{{"id", payload.at("userId")}, {"source", "map"}};
   };
-  return bb::action<Mapped, bb::Empty>({.name = "mappedSubscriber", .triggers = {bb::triggers::event("user.created", {.map = map})}},
-                                       [](const Mapped& in, bb::Context& ctx) {
-                                         record(bb::to_json(in), ctx);
-                                         return bb::Empty{};
-                                       });
+  return bb::action<Mapped, bb::Empty>(
+      {.name = "mappedSubscriber", .triggers = {bb::triggers::event("user.created", {.map = map})}},
+      [](const Mapped& in, bb::Context& ctx) {
+        record(bb::to_json(in), ctx);
+        return bb::Empty{};
+      });
 }
 
 // A pattern subscriber that takes no input, whatever the payload.
 bb::Action pattern_subscriber(std::string name, std::string pattern) {
   return bb::action<bb::Empty, bb::Empty>(
       {.name = std::move(name),
-       .triggers = {bb::triggers::event(std::move(pattern), {.map = [](const json::object&) -> json::value {
-                                                             return json::object();
-                                                           }})}},
+       .triggers = {bb::triggers::event(
+           std::move(pattern),
+           {.map = [](const json::object&) -> json::value { return json::object(); }})}},
       [](const bb::Empty&, bb::Context& ctx) {
         record(json::object(), ctx);
         return bb::Empty{};
@@ -160,20 +168,37 @@ bb::Action pattern_subscriber(std::string name, std::string pattern) {
 }
 
 bb::Action order_subscriber(std::string name, bool fail) {
-  return bb::action<UserEvent, bb::Empty>({.name = std::move(name), .triggers = {bb::triggers::event("order.placed")}},
-                                          [fail](const UserEvent& in, bb::Context& ctx) {
-                                            record(bb::to_json(in), ctx);
-                                            if (fail) throw std::runtime_error("subscriber broke");
-                                            return bb::Empty{};
-                                          });
+  return bb::action<UserEvent, bb::Empty>(
+      {.name = std::move(name), .triggers = {bb::triggers::event("order.placed")}},
+      [fail](const UserEvent& in, bb::Context& ctx) {
+        record(bb::to_json(in), ctx);
+        if (fail) throw std::runtime_error("subscriber broke");
+        return bb::Empty{};
+      });
+}
+
+// A subscriber whose map() throws (a payload without "id"), and a steady one after it.
+bb::Action throwing_map_subscriber() {
+  auto map = [](const json::object& payload) -> json::value {
+    return json::object{{"id", payload.at("id")}};
+  };
+  return bb::action<Mapped, bb::Empty>(
+      {.name = "throwingMap", .triggers = {bb::triggers::event("boom.*", {.map = map})}},
+      [](const Mapped& in, bb::Context& ctx) {
+        record(bb::to_json(in), ctx);
+        return bb::Empty{};
+      });
 }
 
 bb::Module events_module() {
-  return bb::module({.name = "ev",
-                     .actions = {emitter(), user_subscriber("firstSubscriber"), user_subscriber("secondSubscriber"),
-                                 mapped_subscriber(), pattern_subscriber("userAnything", "user.*"),
-                                 pattern_subscriber("everything", "*"), order_subscriber("failingSubscriber", true),
-                                 order_subscriber("steadySubscriber", false)}});
+  return bb::module(
+      {.name = "ev",
+       .actions = {
+           emitter(), user_subscriber("firstSubscriber"), user_subscriber("secondSubscriber"),
+           mapped_subscriber(), pattern_subscriber("userAnything", "user.*"),
+           pattern_subscriber("everything", "*"), order_subscriber("failingSubscriber", true),
+           order_subscriber("steadySubscriber", false), throwing_map_subscriber(),
+           pattern_subscriber("boomSteady", "boom.*")}});
 }
 
 const bb::AppManifest& events_manifest() {
@@ -183,13 +208,28 @@ const bb::AppManifest& events_manifest() {
 
 // Only the emitter and one slow subscriber: every emit of "slow.tick" is exactly one delivery.
 bb::Module slow_module() {
-  auto slow = bb::action<UserEvent, bb::Empty>({.name = "slowSubscriber", .triggers = {bb::triggers::event("slow.tick")}},
-                                               [](const UserEvent& in, bb::Context& ctx) {
-                                                 g_gate.pass();
-                                                 record(bb::to_json(in), ctx);
-                                                 return bb::Empty{};
-                                               });
-  return bb::module({.name = "slow", .actions = {emitter(), slow}});
+  auto slow = bb::action<UserEvent, bb::Empty>(
+      {.name = "slowSubscriber", .triggers = {bb::triggers::event("slow.tick")}},
+      [](const UserEvent& in, bb::Context& ctx) {
+        g_gate.pass();
+        record(bb::to_json(in), ctx);
+        return bb::Empty{};
+      });
+  // A subscriber that emits two events itself, from a bus worker thread.
+  auto chain = bb::action<UserEvent, bb::Empty>(
+      {.name = "chainStart", .triggers = {bb::triggers::event("chain.start")}},
+      [](const UserEvent& in, bb::Context& ctx) {
+        ctx.events.emit("chain.next", {{"userId", in.userId + ".1"}});
+        ctx.events.emit("chain.next", {{"userId", in.userId + ".2"}});
+        return bb::Empty{};
+      });
+  auto chain_end = bb::action<UserEvent, bb::Empty>(
+      {.name = "chainEnd", .triggers = {bb::triggers::event("chain.next")}},
+      [](const UserEvent& in, bb::Context& ctx) {
+        record(bb::to_json(in), ctx);
+        return bb::Empty{};
+      });
+  return bb::module({.name = "slow", .actions = {emitter(), slow, chain, chain_end}});
 }
 
 const bb::AppManifest& slow_manifest() {
@@ -197,7 +237,9 @@ const bb::AppManifest& slow_manifest() {
   return m;
 }
 
-std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
+std::string str(const json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : std::string();
+}
 
 class EventBusTest : public ::testing::Test {
  protected:
@@ -206,8 +248,8 @@ class EventBusTest : public ::testing::Test {
     g_seen.clear();
   }
 
-  bb::RunResult emit(std::string name, std::string user_id = "u1", std::optional<std::string> mode = {},
-                     bb::Auth auth = {}) {
+  bb::RunResult emit(std::string name, std::string user_id = "u1",
+                     std::optional<std::string> mode = {}, bb::Auth auth = {}) {
     json::object in{{"name", name}, {"userId", user_id}};
     if (mode) in["mode"] = *mode;
     return app.run("emitter", in, {.auth = std::move(auth)});
@@ -217,7 +259,8 @@ class EventBusTest : public ::testing::Test {
   std::optional<bb::db::Row> run_record(const std::string& run_id) {
     app.flush();
     return app.db().query_one(
-        "SELECT action_name, status, trigger_type, trigger_detail, parent_run_id, trace_id, error FROM action_runs "
+        "SELECT action_name, status, trigger_type, trigger_detail, parent_run_id, trace_id, error "
+        "FROM action_runs "
         "WHERE id = $1",
         {run_id});
   }
@@ -269,7 +312,8 @@ TEST_F(EventBusTest, WildcardsMatchTrailingSegmentsOnly) {
   EXPECT_EQ(user_any, (std::vector<std::string>{"user.created", "user.email.changed"}));
   auto all = names_seen_by("everything");
   std::sort(all.begin(), all.end());
-  EXPECT_EQ(all, (std::vector<std::string>{"order.placed", "user", "user.created", "user.email.changed", "users.x"}));
+  EXPECT_EQ(all, (std::vector<std::string>{"order.placed", "user", "user.created",
+                                           "user.email.changed", "users.x"}));
 
   EXPECT_TRUE(bb::EventBus::matches("user.*", "user.created"));
   EXPECT_TRUE(bb::EventBus::matches("user.*", "user.email.changed"));
@@ -340,6 +384,25 @@ TEST_F(EventBusTest, EmitSyncRunsSubscribersBeforeTheHandlerGoesOn) {
   EXPECT_EQ(first.size(), seen_by("firstSubscriber").size()) << "not delivered a second time";
 }
 
+TEST_F(EventBusTest, ThrowingMapFailsOnlyItsOwnDelivery) {
+  const auto before = app.app().events().stats();
+  ASSERT_TRUE(emit("boom.later").ok());
+  app.drain_events();
+  EXPECT_EQ(seen_by("boomSteady").size(), 1u);
+  EXPECT_TRUE(seen_by("throwingMap").empty());
+  EXPECT_EQ(app.app().events().stats().failed - before.failed, 1u);
+}
+
+TEST_F(EventBusTest, ThrowingMapUnderEmitSyncFailsOnlyItsOwnDelivery) {
+  // BUG: src/runtime/event_bus.cpp:66-69 (deliver, wait == true) calls run(d) without the
+  // try/catch that loop() has, so a subscriber's map() throwing under emit_sync escapes into
+  // the emitting handler (the emitter fails with 500) and the subscribers after it never run.
+  // events.hpp promises emit_sync's subscriber failures "are theirs ... not thrown".
+  auto r = emit("boom.now", "u1", "sync");
+  EXPECT_TRUE(r.ok()) << "the emitter fails: " << (r.ok() ? "" : r.error->message());
+  EXPECT_EQ(seen_by("boomSteady").size(), 1u) << "the subscriber after the throwing map still runs";
+}
+
 TEST_F(EventBusTest, EventsAreRecordedWithTheEmittingRun) {
   auto r = emit("user.email.changed", "u3");
   ASSERT_TRUE(r.ok());
@@ -357,8 +420,9 @@ TEST_F(EventBusTest, EventsAreRecordedWithTheEmittingRun) {
 
 TEST_F(EventBusTest, BadEventNamesThrow) {
   bb::Events events;  // no sink: emit only checks and keeps the event
-  for (std::string bad : {std::string(), std::string("has space"), std::string("a/b"), std::string("caf\xc3\xa9"),
-                          std::string(201, 'a'), std::string("user.*")}) {
+  for (std::string bad :
+       {std::string(), std::string("has space"), std::string("a/b"), std::string("caf\xc3\xa9"),
+        std::string(201, 'a'), std::string("user.*")}) {
     EXPECT_THROW(events.emit(bad), std::invalid_argument) << bad;
     EXPECT_THROW(events.emit_sync(bad), std::invalid_argument) << bad;
   }
@@ -435,10 +499,12 @@ TEST_F(EventBusBackPressure, FullBusFailsTheEmitWhenConfiguredTo) {
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(app.app().events().stats().emitted, 2u);
   EXPECT_EQ(app.app().events().stats().delivered, 2u);
-  EXPECT_EQ(app.db().query("SELECT id FROM events").size(), 2u) << "the refused event is not recorded";
+  EXPECT_EQ(app.db().query("SELECT id FROM events").size(), 2u)
+      << "the refused event is not recorded";
 
   app.flush();
-  auto rec = app.db().query_one("SELECT status, error FROM action_runs WHERE id = $1", {full.run_id});
+  auto rec =
+      app.db().query_one("SELECT status, error FROM action_runs WHERE id = $1", {full.run_id});
   ASSERT_TRUE(rec);
   EXPECT_EQ(str(rec->at("status")), "error");
   EXPECT_EQ(json::parse(str(rec->at("error"))).at("code"), "event_bus_full");
@@ -470,21 +536,53 @@ TEST_F(EventBusBackPressure, FullBusBlocksTheEmitByDefaultAndDeliversEverything)
   EXPECT_EQ(app.app().events().stats().failed, 0u);
 }
 
+TEST_F(EventBusBackPressure, FailModeNeverBlocksARunThatEmitsSeveralEvents) {
+  // admit() reserves room per subscriber at emit time, so a run emitting 3 events on a bus with
+  // 1 free slot fails its second emit instead of blocking after the run.
+  bb::testing::TestApp app(slow_manifest(), config("fail"));
+  std::atomic<bool> returned{false};
+  std::thread emitting([&] {
+    app.run("emitter", json::object{{"name", "slow.tick"}, {"userId", "1"}, {"mode", "three"}});
+    returned = true;
+  });
+  ASSERT_TRUE(g_gate.wait_started(1));
+  for (int i = 0; i < 20 && !returned; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_TRUE(returned) << "the run waits for room on a bus configured to fail when full";
+  g_gate.release();
+  emitting.join();
+  app.drain_events();
+}
+
+TEST_F(EventBusBackPressure, SubscriberEmittingOnAFullBusDoesNotDeadlock) {
+  // A subscriber's own emits are delivered from the bus worker that ran it: with block (the
+  // default) and the bus full, they go past capacity rather than wait for room only the workers
+  // can make (here: 1 worker, capacity 1, a subscriber emitting 2 events).
+  bb::testing::TestApp app(slow_manifest(), config("block"));
+  ASSERT_TRUE(app.run("emitter", json::object{{"name", "chain.start"}, {"userId", "c"}}).ok());
+  for (int i = 0; i < 100 && seen_by("chainEnd").size() < 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(seen_by("chainEnd").size(), 2u) << "both chained events reach their subscriber";
+  app.app().events().stop();  // wakes a stuck worker (its second event is then dropped)
+}
+
 // The bus on its own, as the header shows it: capacity 1, one worker, failing when full.
 TEST_F(EventBusBackPressure, StandaloneBusAdmitsUntilFull) {
   bb::testing::TestApp app(slow_manifest());
   auto& a = app.app();
-  bb::EventBus bus(a.registry(), a.executor(), a.db(), a.log(), {.workers = 1, .capacity = 1, .fail_when_full = true});
-  bb::Context from{.db = a.db(), .log = bb::Log(nullptr, {}), .run_id = "run-1", .trace_id = "trace-1",
+  bb::EventBus bus(a.registry(), a.executor(), a.db(), a.log(),
+                   {.workers = 1, .capacity = 1, .fail_when_full = true});
+  bb::Context from{.db = a.db(),
+                   .log = bb::Log(nullptr, {}),
+                   .run_id = "run-1",
+                   .trace_id = "trace-1",
                    .auth = bb::Auth::user("ada")};
 
-  EXPECT_NO_THROW(bus.admit());
+  EXPECT_NO_THROW(bus.admit("slow.tick"));
   bus.deliver({"slow.tick", {{"userId", "1"}}}, from, false);
   ASSERT_TRUE(g_gate.wait_started(1));
-  EXPECT_NO_THROW(bus.admit()) << "the running delivery does not count";
+  EXPECT_NO_THROW(bus.admit("slow.tick")) << "the running delivery does not count";
   bus.deliver({"slow.tick", {{"userId", "2"}}}, from, false);
   try {
-    bus.admit();
+    bus.admit("slow.tick");
     ADD_FAILURE() << "admit() on a full bus should throw";
   } catch (const bb::Error& e) {
     EXPECT_EQ(e.kind(), bb::ErrorCode::unavailable);

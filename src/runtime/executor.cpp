@@ -105,6 +105,10 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
 
   std::string cause;  // why an internal error happened: recorded, never returned
   try {
+    if (inv.refused) {
+      cause = inv.refused_cause;
+      throw *inv.refused;
+    }
     for (const auto& g : ra.guards) g.check(ctx);
 
     std::vector<ValidationIssue> issues;
@@ -132,6 +136,8 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
   if (result.error) result.output = boost::json::value(storage);
 
   // Events go out once the run has succeeded; a failed run's are dropped.
+  if (result.error && events_)
+    for (const auto& e : ctx.events.pending()) events_->release(e.name);
   if (!result.error && !ctx.events.pending().empty()) {
     if (!events_) {
       ctx.log.warn("events emitted without an event bus: dropped", {{"count", ctx.events.pending().size()}});

@@ -97,6 +97,25 @@ CREATE TABLE scheduled_jobs (
   updated_at      TEXT NOT NULL
 );
 )sql"},
+      {"bunbase/0003_webhooks_job_claims.sql", R"sql(
+-- Claiming a job reads the first pending one in priority order: without this index SQLite
+-- scanned and sorted every pending job per claim (bench/README.md, "Queue and events").
+CREATE INDEX jobs_pending ON jobs (priority DESC, run_at, id) WHERE status = 'pending';
+
+-- Webhook deliveries by id (triggers::webhook's event_id): a redelivery of one that was
+-- processed is acknowledged without running the action again; a failed one is forgotten so
+-- that the sender's retry runs it.
+CREATE TABLE webhook_deliveries (
+  endpoint    TEXT NOT NULL,             -- "POST /webhooks/stripe"
+  event_id    TEXT NOT NULL,
+  status      TEXT NOT NULL CHECK (status IN ('processing', 'done')),
+  run_id      TEXT,
+  job_id      TEXT,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (endpoint, event_id)
+);
+CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at);
+)sql"},
   };
 }
 

@@ -53,17 +53,20 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return out;
 }
 
-// The claim statement for a group of workers: the first due job (by priority, then time), or
-// a running one whose lease expired (its worker died). One UPDATE: of two claimers, one wins.
-std::string claim_sql(const std::vector<std::string>& queues, bool others) {
+// The claim statements for a group of workers: the first due pending job (by priority, then
+// time; read in the order of the jobs_pending index, which SQLite is told to use since it
+// would otherwise pick the status index and sort), else a running one whose lease expired (its
+// worker died). One UPDATE each: of two claimers, one wins.
+std::string claim_sql(const std::vector<std::string>& queues, bool others, bool expired, bool sqlite) {
   std::string filter = queues.empty() ? "1 = 1"
                                       : std::string("queue ") + (others ? "NOT IN (" : "IN (") + quoted_list(queues) + ")";
+  std::string pick =
+      expired ? "SELECT id FROM jobs WHERE status = 'running' AND lease_until < $3 AND " + filter + " LIMIT 1"
+              : std::string("SELECT id FROM jobs") + (sqlite ? " INDEXED BY jobs_pending" : "") +
+                    " WHERE status = 'pending' AND run_at <= $3 AND " + filter +
+                    " ORDER BY priority DESC, run_at, id LIMIT 1";
   return "UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = $1, lease_until = $2, "
-         "updated_at = $3 WHERE id = (SELECT id FROM jobs WHERE " +
-         filter +
-         " AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND lease_until < $3)) "
-         "ORDER BY priority DESC, run_at, id LIMIT 1) RETURNING " +
-         std::string(kClaimed);
+         "updated_at = $3 WHERE id = (" + pick + ") RETURNING " + std::string(kClaimed);
 }
 
 }  // namespace
@@ -80,9 +83,14 @@ JobQueue::JobQueue(const Registry& registry, Executor& executor, db::Database& d
   std::vector<std::string> listed;
   for (const auto& [name, workers] : options_.queues) {
     listed.push_back(name);
-    groups_.push_back({.queues = {name}, .others = false, .workers = workers, .claim_sql = claim_sql({name}, false)});
+    groups_.push_back({.queues = {name}, .others = false, .workers = workers});
   }
-  groups_.push_back({.queues = listed, .others = true, .workers = options_.workers, .claim_sql = claim_sql(listed, true)});
+  groups_.push_back({.queues = listed, .others = true, .workers = options_.workers});
+  const bool sqlite = db_.dialect() == "sqlite";
+  for (auto& g : groups_) {
+    g.claim_sql = claim_sql(g.queues, g.others, false, sqlite);
+    g.reclaim_sql = claim_sql(g.queues, g.others, true, sqlite);
+  }
 }
 
 JobQueue::~JobQueue() { stop(); }
@@ -121,20 +129,23 @@ Enqueued JobQueue::enqueue(std::string_view action, const boost::json::value& in
   if (inserted == 0) {
     auto existing = db_.query_one(
         "SELECT id FROM jobs WHERE unique_key = $1 AND status IN ('pending', 'running')", {o.unique_key});
-    return {existing ? text(*existing, "id") : std::string(), true};
+    if (!existing) return enqueue(action, input, o, from);  // it finished in between: add ours
+    return {text(*existing, "id"), true};
   }
   enqueued_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lock(mutex_);
     ++signal_;
   }
-  wake_.notify_all();
+  wake_.notify_one();  // one job: one worker looks (the others keep polling)
   return {id, false};
 }
 
 bool JobQueue::claim_and_run(const Group& group, const std::string& worker_id) {
   const auto now = Clock::now();
-  auto rows = db_.query(group.claim_sql, {worker_id, iso_time(now + options_.lease), iso_time(now)});
+  const std::string until = iso_time(now + options_.lease), at = iso_time(now);
+  auto rows = db_.query(group.claim_sql, {worker_id, until, at});
+  if (rows.empty()) rows = db_.query(group.reclaim_sql, {worker_id, until, at});
   if (rows.empty()) return false;
   const db::Row& job = rows.front().as_object();
   const std::string id = text(job, "id"), action = text(job, "action");
@@ -282,6 +293,7 @@ void JobQueue::prune() {
   db_.exec("DELETE FROM jobs WHERE status IN ('completed', 'cancelled') AND finished_at < $1",
            {iso_time(now - options_.retention)});
   db_.exec("DELETE FROM events WHERE emitted_at < $1", {iso_time(now - event_retention_)});
+  db_.exec("DELETE FROM webhook_deliveries WHERE received_at < $1", {iso_time(now - std::chrono::hours(24 * 30))});
 }
 
 void JobQueue::start() {

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -66,30 +65,37 @@ struct EffectIn {
 BOOST_DESCRIBE_STRUCT(EffectIn, (), (n))
 
 bb::Module jobs_module() {
-  auto enqueuer = bb::action<EnqueueIn, EnqueueOut>({.name = "enqueuer"}, [](const EnqueueIn& in, bb::Context& ctx) {
-    json::value input = in.badInput.value_or(false) ? json::value{{"n", "not a number"}} : json::value{{"n", in.n}};
-    auto e = ctx.queue.add(in.target, input);
-    return EnqueueOut{e.id, e.duplicate};
-  });
-  auto work = bb::action<WorkIn, bb::Empty>({.name = "work"}, [](const WorkIn& in, bb::Context& ctx) {
-    {
-      std::lock_guard lock(g_mutex);
-      g_seen.push_back({in.n, std::string(ctx.trigger.type), std::string(ctx.trigger.detail), std::string(ctx.run_id),
-                        std::string(ctx.parent_run_id), std::string(ctx.trace_id), ctx.auth});
-    }
-    if (in.mode == "fail") throw bb::Error(bb::ErrorCode::conflict, "not yet").with_code("try_later");
-    return bb::Empty{};
-  });
+  auto enqueuer = bb::action<EnqueueIn, EnqueueOut>(
+      {.name = "enqueuer"}, [](const EnqueueIn& in, bb::Context& ctx) {
+        json::value input = in.badInput.value_or(false) ? json::value{{"n", "not a number"}}
+                                                        : json::value{{"n", in.n}};
+        auto e = ctx.queue.add(in.target, input);
+        return EnqueueOut{e.id, e.duplicate};
+      });
+  auto work =
+      bb::action<WorkIn, bb::Empty>({.name = "work"}, [](const WorkIn& in, bb::Context& ctx) {
+        {
+          std::lock_guard lock(g_mutex);
+          g_seen.push_back({in.n, std::string(ctx.trigger.type), std::string(ctx.trigger.detail),
+                            std::string(ctx.run_id), std::string(ctx.parent_run_id),
+                            std::string(ctx.trace_id), ctx.auth});
+        }
+        if (in.mode == "fail")
+          throw bb::Error(bb::ErrorCode::conflict, "not yet").with_code("try_later");
+        return bb::Empty{};
+      });
   // Leaves a trace per job input: a row under a UNIQUE key (a second run fails) and a count.
-  auto effect = bb::action<EffectIn, bb::Empty>({.name = "effect"}, [](const EffectIn& in, bb::Context& ctx) {
-    {
-      std::lock_guard lock(g_mutex);
-      ++g_effects[in.n];
-    }
-    ctx.db.exec("INSERT INTO job_effects (n, run_id) VALUES ($1, $2)", {in.n, std::string(ctx.run_id)});
-    return bb::Empty{};
-  });
-  return bb::module({.name = "jobs", .actions = {enqueuer, work, effect}});
+  auto effect =
+      bb::action<EffectIn, bb::Empty>({.name = "effect"}, [](const EffectIn& in, bb::Context& ctx) {
+        {
+          std::lock_guard lock(g_mutex);
+          ++g_effects[in.n];
+        }
+        ctx.db.exec("INSERT INTO job_effects (n, run_id) VALUES ($1, $2)",
+                    {in.n, std::string(ctx.run_id)});
+        return bb::Empty{};
+      });
+  return bb::module({.name = "jobtest", .actions = {enqueuer, work, effect}});
 }
 
 const bb::AppManifest& jobs_manifest() {
@@ -97,14 +103,18 @@ const bb::AppManifest& jobs_manifest() {
   return m;
 }
 
-std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
+std::string str(const json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : std::string();
+}
 
 Clock::time_point parse_iso(const std::string& iso) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
-  EXPECT_EQ(std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms), 7) << iso;
+  EXPECT_EQ(std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms), 7)
+      << iso;
   using namespace std::chrono;
-  return sys_days(year_month_day(year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d)))) + hours(h) +
-         minutes(mi) + seconds(s) + milliseconds(ms);
+  return sys_days(year_month_day(year(y), month(static_cast<unsigned>(mo)),
+                                 day(static_cast<unsigned>(d)))) +
+         hours(h) + minutes(mi) + seconds(s) + milliseconds(ms);
 }
 
 class JobQueueTest : public ::testing::Test {
@@ -197,9 +207,10 @@ TEST_F(JobQueueTest, JobRunsAsQueueTriggerLinkedToTheEnqueuingRun) {
   EXPECT_TRUE(row.at("lease_until").is_null());
 
   app.flush();
-  auto rec = db().query_one("SELECT trigger_type, trigger_detail, parent_run_id, trace_id, status FROM action_runs "
-                            "WHERE id = $1",
-                            {s[0].run_id});
+  auto rec = db().query_one(
+      "SELECT trigger_type, trigger_detail, parent_run_id, trace_id, status FROM action_runs "
+      "WHERE id = $1",
+      {s[0].run_id});
   ASSERT_TRUE(rec);
   EXPECT_EQ(str(rec->at("trigger_type")), "queue");
   EXPECT_EQ(str(rec->at("trigger_detail")), "job " + id + " attempt 1");
@@ -257,8 +268,10 @@ TEST_F(JobQueueTest, UniqueKeyDedupesWhilePendingOrRunning) {
   EXPECT_EQ(queue().stats().enqueued, 2u);
 
   // Running counts as well.
-  db().exec("UPDATE jobs SET status = 'running', lease_until = $1 WHERE id = $2", {bb::iso_in(1h), first.id});
-  auto while_running = queue().enqueue("work", json::object{{"n", 4}}, {.unique_key = "report:1"}, nullptr);
+  db().exec("UPDATE jobs SET status = 'running', lease_until = $1 WHERE id = $2",
+            {bb::iso_in(1h), first.id});
+  auto while_running =
+      queue().enqueue("work", json::object{{"n", 4}}, {.unique_key = "report:1"}, nullptr);
   EXPECT_TRUE(while_running.duplicate);
   EXPECT_EQ(while_running.id, first.id);
 
@@ -328,8 +341,10 @@ TEST_F(JobQueueTest, BackoffIsCappedByMaxBackoff) {
 
 TEST_F(JobQueueTest, ExpiredLeaseIsClaimedAgainAndCompletes) {
   const auto id = add(1);
-  db().exec("UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone' WHERE id = $2",
-            {bb::iso_time(Clock::now() - 1s), id});
+  db().exec(
+      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone' "
+      "WHERE id = $2",
+      {bb::iso_time(Clock::now() - 1s), id});
   EXPECT_EQ(queue().run_due(), 1);
   auto row = job(id);
   EXPECT_EQ(str(row.at("status")), "completed");
@@ -339,16 +354,20 @@ TEST_F(JobQueueTest, ExpiredLeaseIsClaimedAgainAndCompletes) {
 
   // A live lease is left alone.
   const auto held = add(2);
-  db().exec("UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'alive' WHERE id = $2",
-            {bb::iso_in(1h), held});
+  db().exec(
+      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'alive' "
+      "WHERE id = $2",
+      {bb::iso_in(1h), held});
   EXPECT_EQ(queue().run_due(), 0);
   EXPECT_EQ(str(job(held).at("worker_id")), "alive");
 }
 
 TEST_F(JobQueueTest, LeaseExpiredOnTheLastAttemptIsDeadWorkerLost) {
   const auto id = add(1, {.max_attempts = 2});
-  db().exec("UPDATE jobs SET status = 'running', lease_until = $1, attempts = 2, worker_id = 'gone' WHERE id = $2",
-            {bb::iso_time(Clock::now() - 1s), id});
+  db().exec(
+      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 2, worker_id = 'gone' "
+      "WHERE id = $2",
+      {bb::iso_time(Clock::now() - 1s), id});
   EXPECT_EQ(queue().run_due(), 1);
   auto row = job(id);
   EXPECT_EQ(str(row.at("status")), "dead");
@@ -380,20 +399,24 @@ class JobQueuePrune : public JobQueueTest {
 };
 
 TEST_F(JobQueuePrune, RemovesFinishedJobsAndEventsPastRetention) {
-  const auto old_done = add(1), new_done = add(2), pending = add(3, {.delay = 2h}), old_dead = add(4),
-             old_cancelled = add(5);
+  const auto old_done = add(1), new_done = add(2), pending = add(3, {.delay = 2h}),
+             old_dead = add(4), old_cancelled = add(5);
   EXPECT_EQ(queue().run_due(), 4);
   const std::string long_ago = bb::iso_time(Clock::now() - 2h);
-  db().exec("UPDATE jobs SET finished_at = $1 WHERE id IN ($2, $3, $4)", {long_ago, old_done, old_dead, old_cancelled});
+  db().exec("UPDATE jobs SET finished_at = $1 WHERE id IN ($2, $3, $4)",
+            {long_ago, old_done, old_dead, old_cancelled});
   db().exec("UPDATE jobs SET status = 'dead' WHERE id = $1", {old_dead});
   db().exec("UPDATE jobs SET status = 'cancelled' WHERE id = $1", {old_cancelled});
   db().exec("UPDATE jobs SET created_at = $1 WHERE id = $2", {long_ago, pending});
-  db().exec("INSERT INTO events (id, name, payload, emitted_at) VALUES ('old', 'x', '{}', $1), ('new', 'x', '{}', $2)",
-            {long_ago, bb::iso_now()});
+  db().exec(
+      "INSERT INTO events (id, name, payload, emitted_at) VALUES ('old', 'x', '{}', $1), ('new', "
+      "'x', '{}', $2)",
+      {long_ago, bb::iso_now()});
 
   queue().prune();
   std::vector<std::string> left;
-  for (const auto& r : db().query("SELECT id FROM jobs")) left.push_back(str(r.as_object().at("id")));
+  for (const auto& r : db().query("SELECT id FROM jobs"))
+    left.push_back(str(r.as_object().at("id")));
   std::sort(left.begin(), left.end());
   std::vector<std::string> expected{new_done, pending, old_dead};
   std::sort(expected.begin(), expected.end());
@@ -413,9 +436,11 @@ class JobQueueWorkers : public ::testing::Test {
   }
   void TearDown() override {
     std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ec);
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(path.string() + suffix, ec);
   }
-  std::filesystem::path path = std::filesystem::temp_directory_path() / ("bunbase-jobs-" + bb::new_id() + ".db");
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("bunbase-jobs-" + bb::new_id() + ".db");
 };
 
 TEST_F(JobQueueWorkers, ConcurrentClaimersRunEveryJobExactlyOnce) {
@@ -429,26 +454,32 @@ TEST_F(JobQueueWorkers, ConcurrentClaimersRunEveryJobExactlyOnce) {
     app.db().exec("CREATE TABLE job_effects (n INTEGER NOT NULL UNIQUE, run_id TEXT NOT NULL)");
     constexpr int kJobs = 200;
     for (int i = 0; i < kJobs; ++i)
-      app.app().jobs().enqueue("effect", json::object{{"n", i}}, {.queue = i % 4 == 0 ? "second" : "default"},
-                               nullptr);
+      app.app().jobs().enqueue("effect", json::object{{"n", i}},
+                               {.queue = i % 4 == 0 ? "second" : "default"}, nullptr);
 
     app.app().jobs().start();
     app.app().jobs().start();  // a second start adds no threads
     const auto deadline = std::chrono::steady_clock::now() + 30s;
     std::int64_t done = 0;
     while (std::chrono::steady_clock::now() < deadline) {
-      done = app.db().query_one("SELECT count(*) AS n FROM jobs WHERE status IN ('completed', 'dead')")->at("n").as_int64();
+      done = app.db()
+                 .query_one("SELECT count(*) AS n FROM jobs WHERE status IN ('completed', 'dead')")
+                 ->at("n")
+                 .as_int64();
       if (done == kJobs) break;
       std::this_thread::sleep_for(10ms);
     }
     app.app().jobs().stop();
     ASSERT_EQ(done, kJobs) << "every job finished";
 
-    EXPECT_EQ(app.db().query_one("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1")
-                  ->at("n")
-                  .as_int64(),
+    EXPECT_EQ(
+        app.db()
+            .query_one("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1")
+            ->at("n")
+            .as_int64(),
+        kJobs);
+    EXPECT_EQ(app.db().query_one("SELECT count(*) AS n FROM job_effects")->at("n").as_int64(),
               kJobs);
-    EXPECT_EQ(app.db().query_one("SELECT count(*) AS n FROM job_effects")->at("n").as_int64(), kJobs);
     std::lock_guard lock(g_mutex);
     ASSERT_EQ(g_effects.size(), static_cast<std::size_t>(kJobs));
     for (const auto& [n, runs] : g_effects) EXPECT_EQ(runs, 1) << "job " << n;

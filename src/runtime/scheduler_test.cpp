@@ -4,9 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/json/parse.hpp>
-
 #include <atomic>
+#include <boost/json/parse.hpp>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -42,18 +41,18 @@ struct TickIn {
 BOOST_DESCRIBE_STRUCT(TickIn, (), (label))
 
 bb::Action ticking(std::string name, std::vector<bb::Trigger> triggers, bool fail = false) {
-  return bb::action<TickIn, bb::Empty>({.name = std::move(name), .triggers = std::move(triggers)},
-                                       [fail](const TickIn& in, bb::Context& ctx) {
-                                         {
-                                           std::lock_guard lock(g_mutex);
-                                           g_seen.push_back({std::string(ctx.action), in.label,
-                                                             std::string(ctx.trigger.type),
-                                                             std::string(ctx.trigger.detail), std::string(ctx.run_id),
-                                                             std::string(ctx.parent_run_id), ctx.auth});
-                                         }
-                                         if (fail) throw bb::Error(bb::ErrorCode::unavailable, "try later");
-                                         return bb::Empty{};
-                                       });
+  return bb::action<TickIn, bb::Empty>(
+      {.name = std::move(name), .triggers = std::move(triggers)},
+      [fail](const TickIn& in, bb::Context& ctx) {
+        {
+          std::lock_guard lock(g_mutex);
+          g_seen.push_back({std::string(ctx.action), in.label, std::string(ctx.trigger.type),
+                            std::string(ctx.trigger.detail), std::string(ctx.run_id),
+                            std::string(ctx.parent_run_id), ctx.auth});
+        }
+        if (fail) throw bb::Error(bb::ErrorCode::unavailable, "try later");
+        return bb::Empty{};
+      });
 }
 
 json::value label(std::string l) { return json::object{{"label", std::move(l)}}; }
@@ -61,11 +60,13 @@ json::value label(std::string l) { return json::object{{"label", std::move(l)}};
 bb::Module cron_module() {
   return bb::module(
       {.name = "cron",
-       .actions = {ticking("tick", {bb::triggers::cron("*/5 * * * *", {.input = label("a")}),
-                                    bb::triggers::cron("0 3 * * *", {.input = label("b"), .timezone = "Europe/Paris"})}),
-                   ticking("nightly", {bb::triggers::cron("0 2 * * *", {.input = label("n")})}),
-                   ticking("brokenTick", {bb::triggers::cron("@hourly", {.input = label("x")})}, true),
-                   ticking("notScheduled", {})}});
+       .actions = {
+           ticking("tick", {bb::triggers::cron("*/5 * * * *", {.input = label("a")}),
+                            bb::triggers::cron("0 3 * * *",
+                                               {.input = label("b"), .timezone = "Europe/Paris"})}),
+           ticking("nightly", {bb::triggers::cron("0 2 * * *", {.input = label("n")})}),
+           ticking("brokenTick", {bb::triggers::cron("@hourly", {.input = label("x")})}, true),
+           ticking("notScheduled", {})}});
 }
 
 const bb::AppManifest& cron_manifest() {
@@ -74,11 +75,14 @@ const bb::AppManifest& cron_manifest() {
 }
 
 bb::Module bad_expression_module() {
-  return bb::module({.name = "bad", .actions = {ticking("badCron", {bb::triggers::cron("61 * * * *")})}});
+  return bb::module(
+      {.name = "bad", .actions = {ticking("badCron", {bb::triggers::cron("61 * * * *")})}});
 }
 bb::Module bad_zone_module() {
   return bb::module(
-      {.name = "bad", .actions = {ticking("badZone", {bb::triggers::cron("0 * * * *", {.timezone = "Mars/Olympus"})})}});
+      {.name = "bad",
+       .actions = {
+           ticking("badZone", {bb::triggers::cron("0 * * * *", {.timezone = "Mars/Olympus"})})}});
 }
 const bb::AppManifest& bad_expression_manifest() {
   static const bb::AppManifest m{.name = "bad-cron", .modules = {&bad_expression_module}};
@@ -89,7 +93,9 @@ const bb::AppManifest& bad_zone_manifest() {
   return m;
 }
 
-std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
+std::string str(const json::value& v) {
+  return v.is_string() ? std::string(v.as_string()) : std::string();
+}
 
 bb::Config with_catch_up(std::string policy) {
   bb::Config c = bb::testing::TestApp::test_config();
@@ -117,7 +123,8 @@ class SchedulerTest : public ::testing::Test {
   }
   std::vector<std::string> ids() {
     std::vector<std::string> out;
-    for (const auto& r : db().query("SELECT id FROM scheduled_jobs ORDER BY id")) out.push_back(str(r.as_object().at("id")));
+    for (const auto& r : db().query("SELECT id FROM scheduled_jobs ORDER BY id"))
+      out.push_back(str(r.as_object().at("id")));
     return out;
   }
   // Makes the schedule's tick due (as if its time had come); returns the due time.
@@ -164,7 +171,8 @@ TEST_F(SchedulerTest, SyncKeepsOneRowPerCronTrigger) {
   EXPECT_EQ(str(second.at("timezone")), "Europe/Paris");
   const std::string paris = str(second.at("next_run_at"));
   ASSERT_EQ(paris.size(), 24u);
-  EXPECT_TRUE(paris.substr(11) == "01:00:00.000Z" || paris.substr(11) == "02:00:00.000Z") << paris;  // CET / CEST
+  EXPECT_TRUE(paris.substr(11) == "01:00:00.000Z" || paris.substr(11) == "02:00:00.000Z")
+      << paris;  // CET / CEST
 
   // A second sync changes nothing.
   scheduler().sync();
@@ -174,11 +182,14 @@ TEST_F(SchedulerTest, SyncKeepsOneRowPerCronTrigger) {
 
 TEST_F(SchedulerTest, SyncRemovesTriggersGoneFromTheCodeAndRecomputesChangedOnes) {
   scheduler().sync();
-  db().exec("INSERT INTO scheduled_jobs (id, action, cron_expression, timezone, next_run_at, updated_at) "
-            "VALUES ('removedAction', 'removedAction', '* * * * *', 'UTC', $1, $1)",
-            {bb::iso_now()});
-  db().exec("UPDATE scheduled_jobs SET cron_expression = '0 0 1 1 *', next_run_at = '2099-01-01T00:00:00.000Z' "
-            "WHERE id = 'nightly'");
+  db().exec(
+      "INSERT INTO scheduled_jobs (id, action, cron_expression, timezone, next_run_at, updated_at) "
+      "VALUES ('removedAction', 'removedAction', '* * * * *', 'UTC', $1, $1)",
+      {bb::iso_now()});
+  db().exec(
+      "UPDATE scheduled_jobs SET cron_expression = '0 0 1 1 *', next_run_at = "
+      "'2099-01-01T00:00:00.000Z' "
+      "WHERE id = 'nightly'");
   scheduler().sync();
   EXPECT_EQ(ids(), (std::vector<std::string>{"brokenTick", "nightly", "tick", "tick#2"}));
   auto nightly = schedule("nightly");
@@ -216,7 +227,8 @@ TEST_F(SchedulerTest, DueTickRunsOnceWithTheStaticInput) {
   EXPECT_EQ(seen().size(), 1u);
 
   app.flush();
-  auto rec = db().query_one("SELECT trigger_type, trigger_detail, status FROM action_runs WHERE id = $1", {s[0].run_id});
+  auto rec = db().query_one(
+      "SELECT trigger_type, trigger_detail, status FROM action_runs WHERE id = $1", {s[0].run_id});
   ASSERT_TRUE(rec);
   EXPECT_EQ(str(rec->at("trigger_type")), "cron");
   EXPECT_EQ(str(rec->at("trigger_detail")), "*/5 * * * * @ " + due);

@@ -87,21 +87,6 @@ Action create_portal_session() {
       });
 }
 
-// The Stripe-Signature header over the raw body, with [saas.stripe] webhook_secrets.
-Guard stripe_signature() {
-  return Guard("stripe_signature", [](Context& ctx) {
-    const auto& stripe = config_of(ctx).saas.stripe;
-    if (stripe.webhook_secrets.empty())
-      throw Error(ErrorCode::conflict, "no Stripe webhook secret is configured").with_code("provider_not_configured");
-    if (!ctx.request)
-      throw Error(ErrorCode::invalid_argument, "Stripe events arrive over HTTP, signed").with_code("invalid_signature");
-    auto header = ctx.request->header("stripe-signature");
-    webhooks::require(webhooks::check_stripe(ctx.request->body(), header.value_or(""), stripe.webhook_secrets,
-                                             stripe.tolerance),
-                      "Stripe");
-  });
-}
-
 constexpr std::string_view kStatuses[] = {"trialing", "active",             "past_due", "canceled",
                                           "unpaid",   "incomplete", "incomplete_expired", "paused"};
 
@@ -216,14 +201,18 @@ bool apply_invoice(db::Database& tx, Context& ctx, std::string_view type, const 
   return true;
 }
 
-Action stripe_webhook() {
+// Verified by the webhook trigger (Stripe-Signature over the raw body: a bare 401 otherwise);
+// deduplicated here, in the transaction that applies the event, by Stripe's event id.
+Action stripe_webhook(const Config::Saas::Stripe& stripe) {
   return action<StripeEventInput, WebhookReceipt>(
       {.name = "stripeWebhook",
        .description = "Stripe's events (checkout.session.completed, customer.subscription.*, invoice.paid, "
                       "invoice.payment_failed), verified by their signature and applied once per event id",
-       .triggers = {triggers::api("POST", "/stripe/webhook")},
-       .guards = {stripe_signature()}},
+       .triggers = {triggers::webhook("/stripe/webhook",
+                                      {.verify = webhooks::stripe(stripe.webhook_secrets, stripe.tolerance)})}},
       [](const StripeEventInput& in, Context& ctx) {
+        if (!ctx.request)
+          throw Error(ErrorCode::invalid_argument, "Stripe events arrive over HTTP, signed").with_code("not_a_webhook");
         boost::json::value event = boost::json::parse(ctx.request->body());
         const auto& envelope = event.as_object();
         const boost::json::object* object = nullptr;
@@ -260,8 +249,8 @@ Action stripe_webhook() {
 
 }  // namespace
 
-std::vector<Action> stripe_actions(const Config&) {
-  return {create_checkout_session(), create_portal_session(), stripe_webhook()};
+std::vector<Action> stripe_actions(const Config& config) {
+  return {create_checkout_session(), create_portal_session(), stripe_webhook(config.saas.stripe)};
 }
 
 }  // namespace bb::saas

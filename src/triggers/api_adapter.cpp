@@ -97,8 +97,8 @@ void add_query_value(json::object& query, json::object& typed, const SchemaNode&
 }  // namespace
 
 ApiAdapter::ApiAdapter(const Registry& registry, Executor& executor, WorkerPool& workers,
-                       std::function<bool()> ready)
-    : executor_(executor), workers_(workers), ready_(std::move(ready)) {
+                       std::function<bool()> ready, db::Database* db, JobSink* jobs)
+    : executor_(executor), workers_(workers), ready_(std::move(ready)), db_(db), jobs_(jobs) {
   for (const auto& r : registry.routes()) router_.add(r);
 }
 
@@ -151,6 +151,11 @@ void ApiAdapter::handle(http::Exchange& ex) {
                     .with_code("route_not_found"));
   }
   const Route& route = *m.route;
+  if (route.webhook) {
+    // Verification reads the raw body and may touch the database: never on a network thread.
+    workers_.post([this, &ex, &route, tp = std::string(traceparent)] { webhook(ex, route, tp); });
+    return;
+  }
   const SchemaNode& root = route.action->action->input->root();
 
   Invocation inv;

@@ -15,9 +15,10 @@ namespace bb::triggers {
 
 class ApiAdapter final : public http::Handler {
  public:
-  // `ready` answers /readyz (database reachable, migrations applied).
-  ApiAdapter(const Registry& registry, Executor& executor, WorkerPool& workers,
-             std::function<bool()> ready);
+  // `ready` answers /readyz (database reachable, migrations applied). Webhooks use `db` (their
+  // delivery ids) and `jobs` (the enqueue option).
+  ApiAdapter(const Registry& registry, Executor& executor, WorkerPool& workers, std::function<bool()> ready,
+             db::Database* db = nullptr, JobSink* jobs = nullptr);
 
   void handle(http::Exchange& ex) override;
 
@@ -27,10 +28,14 @@ class ApiAdapter final : public http::Handler {
 
  private:
   void run(http::Exchange& ex, const Route& route, Invocation inv);
+  // Verify, parse, deduplicate by delivery id, then run (or enqueue) the webhook's action.
+  void webhook(http::Exchange& ex, const Route& route, std::string_view traceparent);
 
   Executor& executor_;
   WorkerPool& workers_;
   std::function<bool()> ready_;
+  db::Database* db_;
+  JobSink* jobs_;
   Router router_;
   std::vector<std::pair<std::string, http::Handler*>> mounts_;
 };

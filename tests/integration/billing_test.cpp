@@ -337,18 +337,29 @@ TEST_F(Billing, ForgedStaleOrTamperedWebhooksAreRefusedAndChangeNothing) {
     if (!signature.empty()) h.emplace_back("Stripe-Signature", signature);
     return http(server.port(), "POST", "/_cockpit/stripe/webhook", body, h);
   };
-  expect_problem(post(payload, ""), 400, "invalid_signature");
-  expect_problem(post(payload, stripe_signature(payload, "whsec_someone_else", unix_now())), 400, "invalid_signature");
-  expect_problem(post(payload, stripe_signature(payload, kWebhookSecret, unix_now() - 3600)), 400, "invalid_signature");
+  // A bare 401: why stays in the run record.
+  expect_problem(post(payload, ""), 401, "webhook_unverified");
+  expect_problem(post(payload, stripe_signature(payload, "whsec_someone_else", unix_now())), 401, "webhook_unverified");
+  expect_problem(post(payload, stripe_signature(payload, kWebhookSecret, unix_now() - 3600)), 401, "webhook_unverified");
   std::string tampered = payload;
   tampered.replace(tampered.find("canceled"), 8, "active__");
-  expect_problem(post(tampered, stripe_signature(payload, kWebhookSecret, unix_now())), 400, "invalid_signature");
-  expect_problem(post(payload, "t=abc,v1=zz"), 400, "invalid_signature");
+  expect_problem(post(tampered, stripe_signature(payload, kWebhookSecret, unix_now())), 401, "webhook_unverified");
+  Response garbled = post(payload, "t=abc,v1=zz");
+  expect_problem(garbled, 401, "webhook_unverified");
+  EXPECT_THAT(garbled.body, ::testing::Not(HasSubstr("malformed")));
 
   EXPECT_EQ(str(subscription(server, org).at("status")), "trialing");
   Sqlite db(server.db_path());
   EXPECT_EQ(db.count("SELECT count(*) FROM stripe_events"), 0);
   EXPECT_TRUE(server.healthy());
+  server.stop(SIGTERM);  // flushes the run history: each refusal is a failed run with its cause
+  Sqlite after(server.db_path());
+  auto refused = after.query("SELECT trigger_type, error FROM action_runs WHERE action_name = 'stripeWebhook'");
+  ASSERT_EQ(refused.size(), 5u);
+  for (auto& r : refused) {
+    EXPECT_EQ(r["trigger_type"], "webhook");
+    EXPECT_THAT(r["error"].value_or(""), HasSubstr("Stripe signature")) << "the cause is recorded";
+  }
 }
 
 TEST_F(Billing, StripeDownIsA503AndNothingChanges) {

@@ -54,7 +54,7 @@ TEST_F(Cli, ActionsPrintsATableOfActionsModulesAndTriggers) {
 TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
   // the runtime's, then the enabled auth and organizations features', then the app's
   const std::vector<std::string> migrations = {
-      "bunbase/0001_action_runs.sql",   "bunbase/0002_events_jobs_schedules.sql",
+      "bunbase/0001_action_runs.sql",   "bunbase/0002_events_jobs_schedules.sql", "bunbase/0003_webhooks_job_claims.sql",
       "bunbase/auth/0001_users_sessions_keys.sql", "bunbase/saas/0001_orgs_rbac.sql",
       "bunbase/saas/0002_plans.sql",    "bunbase/saas/0003_subscriptions.sql",       "app/001_init.sql",
       "app/002_billing.sql"};
@@ -71,7 +71,7 @@ TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
   auto first = app({"migrate"});
   ASSERT_EQ(first.code, 0) << first.err;
   EXPECT_THAT(first.out, HasSubstr(listing("applied")));
-  EXPECT_THAT(first.out, HasSubstr("8 migration(s) applied"));
+  EXPECT_THAT(first.out, HasSubstr("9 migration(s) applied"));
 
   auto status = app({"migrate", "--status"});
   ASSERT_EQ(status.code, 0) << status.err;
@@ -83,7 +83,7 @@ TEST_F(Cli, MigrateAppliesOnceAndStatusListsWhatIsApplied) {
   EXPECT_THAT(again.out, HasSubstr("0 migration(s) applied"));
 
   Sqlite db(db_path());
-  EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations"), 8);
+  EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations"), 9);
   for (const auto& m : migrations)
     EXPECT_EQ(db.count("SELECT count(*) FROM bunbase_migrations WHERE name = ?", {m}), 1) << m;
 }

@@ -28,8 +28,10 @@ class EventSink {
   // wait: run the subscribers on this thread before returning (emit_sync).
   virtual void deliver(const PendingEvent& event, const Context& from, bool wait) = 0;
   // Called by emit(): throws bb::Error (503 event_bus_full) when the bus is full and configured
-  // to fail rather than block, so the emitting run fails instead of losing the event.
-  virtual void admit() {}
+  // to fail rather than block, so the emitting run fails instead of losing the event. An
+  // admitted event holds its room until deliver() or, when the emitting run fails, release().
+  virtual void admit(std::string_view /*name*/) {}
+  virtual void release(std::string_view /*name*/) {}
 };
 
 class Events {

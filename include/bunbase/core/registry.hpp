@@ -35,7 +35,8 @@ struct Route {
   std::string path;  // full path: module prefix + trigger path, normalised
   std::string detail;  // "POST /users/:id", the run's trigger detail
   const RegisteredAction* action = nullptr;
-  const ApiTrigger* trigger = nullptr;
+  const ApiTrigger* trigger = nullptr;      // an api route, or
+  const WebhookTrigger* webhook = nullptr;  // a webhook (always POST)
 };
 
 class Registry {

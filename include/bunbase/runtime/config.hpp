@@ -138,6 +138,14 @@ struct Config {
     bool stripe_enabled() const { return !stripe.secret_key.empty(); }
   } saas;
 
+  // The MCP server: Streamable HTTP at `path` while serving, and `<app> mcp` on stdio.
+  struct Mcp {
+    bool enabled = true;
+    std::string path = "/mcp";
+    std::vector<std::string> allowed_origins;  // browser origins allowed besides a loopback page of this server
+    bool stdio_system = false;  // `<app> mcp` without BUNBASE_API_KEY runs as the system principal
+  } mcp;
+
   struct Log {
     LogLevel level = LogLevel::info;
     std::string format = "auto";  // auto | human | json

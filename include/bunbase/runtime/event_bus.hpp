@@ -40,7 +40,8 @@ class EventBus final : public EventSink {
   EventBus& operator=(const EventBus&) = delete;
 
   void deliver(const PendingEvent& event, const Context& from, bool wait) override;
-  void admit() override;
+  void admit(std::string_view name) override;
+  void release(std::string_view name) override;
 
   // Returns once no delivery is waiting or running (tests; shutdown).
   void drain();
@@ -64,7 +65,9 @@ class EventBus final : public EventSink {
   };
 
   void loop();
+  // Runs one delivery; a map() that throws is recorded as the subscriber's failed run.
   void run(Delivery& d);
+  std::size_t subscribers_of(std::string_view name) const;
 
   Executor& executor_;
   db::Database& db_;
@@ -75,6 +78,7 @@ class EventBus final : public EventSink {
   mutable std::mutex mutex_;
   std::condition_variable wake_, room_, idle_;
   std::deque<Delivery> waiting_;
+  std::size_t reserved_ = 0;  // room held by admitted events (fail mode)
   std::size_t running_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;

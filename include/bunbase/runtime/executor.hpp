@@ -33,6 +33,10 @@ struct Invocation {
   std::string_view parent_run_id;
   const Request* request = nullptr;
   Response* response = nullptr;
+  // Set when the trigger already refused the call (a webhook that failed verification): the run
+  // is recorded as failed with this error and cause, without guards or handler.
+  std::optional<Error> refused;
+  std::string_view refused_cause;
 };
 
 struct RunResult {

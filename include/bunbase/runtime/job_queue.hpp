@@ -3,10 +3,10 @@
 // is one). Workers claim due jobs with a lease (a conditional UPDATE: one claimer wins), renew
 // it while the job runs, and run the action through the executor (trigger type "queue",
 // detail "job <id> attempt <n>", the enqueuing run as parent, same trace, its principal). A
-// failed attempt is retried after an exponential backoff with full jitter; after max_attempts
-// the job is `dead` and keeps its last error. A worker that dies leaves its lease to expire: the
-// job is claimed again (at least once). Completed and cancelled jobs are pruned after
-// `retention`.
+// failed attempt is retried after an exponential backoff with jitter (half fixed, half
+// random); after max_attempts the job is `dead` and keeps its last error. A worker that dies
+// leaves its lease to expire: the job is claimed again (at least once). Completed and cancelled
+// jobs are pruned after `retention`.
 //
 //   JobQueue q(registry, executor, db, log, config.queue);
 //   q.start();          // the workers (serve)
@@ -58,7 +58,7 @@ class JobQueue final : public JobSink {
     std::vector<std::string> queues;  // empty with `others`: every queue not listed
     bool others = false;
     int workers = 0;
-    std::string claim_sql;
+    std::string claim_sql, reclaim_sql;
   };
 
   bool claim_and_run(const Group& group, const std::string& worker_id);

@@ -6,7 +6,11 @@ bb::Action create_user() {
   return bb::action<CreateUserInput, CreateUserOutput>(
       {.name = "createUser",
        .description = "Creates a new user account",
-       .triggers = {bb::triggers::api("POST", "/", {.status = 201})},
+       .triggers = {bb::triggers::api("POST", "/", {.status = 201}),
+                     bb::triggers::tool({.name = "create_user",
+                                         .title = "Create a user",
+                                         .annotations = {.read_only = false, .destructive = false,
+                                                         .idempotent = false, .open_world = false}})},
        .guards = {admin_only()}},
       [](const CreateUserInput& in, bb::Context& ctx) -> CreateUserOutput {
         auto taken = [] {

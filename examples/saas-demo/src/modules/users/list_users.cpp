@@ -6,7 +6,10 @@ bb::Action list_users() {
   return bb::action<ListUsersInput, ListUsersOutput>(
       {.name = "listUsers",
        .description = "Lists users, oldest first, a page at a time",
-       .triggers = {bb::triggers::api("GET", "/")},
+       .triggers = {bb::triggers::api("GET", "/"),
+                     bb::triggers::tool({.name = "list_users",
+                                         .title = "List users",
+                                         .annotations = {.read_only = true, .idempotent = true, .open_world = false}})},
        .guards = {admin_only()}},
       [](const ListUsersInput& in, bb::Context& ctx) {
         std::int64_t limit = in.limit ? in.limit->value : 20;
