@@ -34,9 +34,9 @@ Action create_plan() {
               [&] {
                 tx.exec(
                     "INSERT INTO plans (key, name, price_cents, interval, trial_days, is_public, is_default, "
-                    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $7)",
+                    "stripe_price, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, $8, $8)",
                     {in.key, in.name, in.price_cents, in.interval.value_or("month"),
-                     in.trial_days.value_or(TrialDays{0}), in.is_public.value_or(true), now});
+                     in.trial_days.value_or(TrialDays{0}), in.is_public.value_or(true), in.stripe_price, now});
               },
               Error(ErrorCode::conflict, "a plan with this key already exists",
                     boost::json::object{{"plan", in.key}})
@@ -51,8 +51,8 @@ Action create_plan() {
 Action update_plan() {
   return action<UpdatePlanInput, PlanView>(
       {.name = "updatePlan",
-       .description = "Operator only: changes a plan's name, price, interval, trial, visibility or default flag "
-                      "(true makes it the one default plan); its key never changes",
+       .description = "Operator only: changes a plan's name, price, interval, trial, visibility, Stripe price or "
+                      "default flag (true makes it the one default plan); its key never changes",
        .triggers = {triggers::api("PATCH", "/plans/:planKey")},
        .guards = operator_guards()},
       [](const UpdatePlanInput& in, Context& ctx) {
@@ -61,12 +61,13 @@ Action update_plan() {
           PlanRow p = require_plan(tx, in.planKey);
           tx.exec(
               "UPDATE plans SET name = $1, price_cents = $2, interval = $3, trial_days = $4, is_public = $5, "
-              "updated_at = $6 WHERE key = $7",
+              "stripe_price = $6, updated_at = $7 WHERE key = $8",
               {in.name ? std::string(*in.name) : p.name,
                in.price_cents ? in.price_cents->value : p.price_cents,
                in.interval ? std::string(*in.interval) : p.interval,
                in.trial_days ? in.trial_days->value : p.trial_days,
-               in.is_public.value_or(p.is_public), now, p.key});
+               in.is_public.value_or(p.is_public),
+               in.stripe_price ? std::optional<std::string>(*in.stripe_price) : p.stripe_price, now, p.key});
           if (in.is_default == true && !p.is_default) make_default(tx, p.key, now);
           if (in.is_default == false && p.is_default)
             tx.exec("UPDATE plans SET is_default = FALSE WHERE key = $1", {p.key});

@@ -350,6 +350,19 @@ TEST_F(PlansDisabled, NoModuleNoTables) {
   EXPECT_TRUE(db().query("SELECT name FROM sqlite_master WHERE name = 'plans'").empty());
 }
 
+TEST_F(Plans, TheOperatorSetsAPlansStripePrice) {
+  ASSERT_TRUE(succeeds(as_operator(
+      "createPlan", {{"key", "team"}, {"name", "Team"}, {"price_cents", 9900}, {"stripe_price", "price_team_1"}})));
+  EXPECT_EQ(count("SELECT count(*) AS n FROM plans WHERE key = 'team' AND stripe_price = 'price_team_1'"), 1);
+  ASSERT_TRUE(succeeds(as_operator("updatePlan", {{"planKey", "team"}, {"stripe_price", "price_team_2"}})));
+  EXPECT_EQ(count("SELECT count(*) AS n FROM plans WHERE key = 'team' AND stripe_price = 'price_team_2'"), 1);
+  ASSERT_TRUE(succeeds(as_operator("updatePlan", {{"planKey", "team"}, {"name", "Teams"}})));
+  EXPECT_EQ(count("SELECT count(*) AS n FROM plans WHERE key = 'team' AND stripe_price = 'price_team_2'"), 1)
+      << "an update that does not name the price keeps it";
+  EXPECT_TRUE(fails_with(as_operator("updatePlan", {{"planKey", "team"}, {"stripe_price", "prod_123"}}),
+                         ErrorCode::invalid_argument, "validation_failed"));
+}
+
 TEST(PlansConfig, EnabledNeedsOrganizations) {
   Config c = bb::testing::TestApp::test_config();
   c.auth.enabled = true;

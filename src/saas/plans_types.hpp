@@ -15,6 +15,7 @@ using Price = Int<Minimum<0>>;
 using Interval = String<Pattern<"^(month|year)$">>;
 using TrialDays = Int<Minimum<0>, Maximum<365>>;
 using Limit = Int<Minimum<0>>;
+using StripePrice = String<Pattern<"^price_[A-Za-z0-9_]{1,200}$">>;
 
 // --- views
 
@@ -70,9 +71,10 @@ struct CreatePlanInput {
   std::optional<TrialDays> trial_days;  // default 0
   std::optional<bool> is_public;        // default true
   std::optional<bool> is_default;       // default false; true makes it the one default plan
+  std::optional<StripePrice> stripe_price;  // what Stripe Checkout sells it with
 };
 BOOST_DESCRIBE_STRUCT(CreatePlanInput, (),
-                      (key, name, price_cents, interval, trial_days, is_public, is_default))
+                      (key, name, price_cents, interval, trial_days, is_public, is_default, stripe_price))
 
 struct UpdatePlanInput {
   Id planKey;
@@ -82,9 +84,10 @@ struct UpdatePlanInput {
   std::optional<TrialDays> trial_days;
   std::optional<bool> is_public;
   std::optional<bool> is_default;
+  std::optional<StripePrice> stripe_price;
 };
 BOOST_DESCRIBE_STRUCT(UpdatePlanInput, (),
-                      (planKey, name, price_cents, interval, trial_days, is_public, is_default))
+                      (planKey, name, price_cents, interval, trial_days, is_public, is_default, stripe_price))
 
 struct PlanFeatureInput {
   Id planKey;
