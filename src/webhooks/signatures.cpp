@@ -164,8 +164,9 @@ Verdict check_stripe(std::string_view body, std::string_view header,
   }
   if (!t_text) return v1.empty() && !bad_hex ? Verdict::missing : Verdict::malformed;
   auto t = unix_seconds(*t_text);
-  if (!t || bad_hex) return Verdict::malformed;
-  if (v1.empty()) return Verdict::missing;
+  if (!t) return Verdict::malformed;
+  // An undecodable v1 beside others is skipped, as stripe-node does: any one may match.
+  if (v1.empty()) return bad_hex ? Verdict::malformed : Verdict::missing;
   if (!any_match(secrets, v1, [&](const std::string& s) { return hmac(s, *t_text, body); }))
     return Verdict::mismatch;
   return check_time(*t, tolerance, now);
@@ -202,17 +203,20 @@ Verdict check_standard(std::string_view body, std::string_view id, std::string_v
   auto t = unix_seconds(timestamp);
   if (!t) return Verdict::malformed;
   // "v1,<b64> v1,<b64> v1a,<b64>": only v1 (symmetric) entries count.
+  // An undecodable v1 beside others is skipped, as the reference library does.
   std::vector<std::string> v1;
+  bool bad_base64 = false;
   for (std::size_t pos = 0; pos < signatures.size();) {
     std::size_t space = std::min(signatures.find(' ', pos), signatures.size());
     std::string_view entry = signatures.substr(pos, space - pos);
     pos = space + 1;
     if (!entry.starts_with("v1,")) continue;
-    auto raw = from_base64(entry.substr(3));
-    if (!raw) return Verdict::malformed;
-    v1.push_back(std::move(*raw));
+    if (auto raw = from_base64(entry.substr(3)))
+      v1.push_back(std::move(*raw));
+    else
+      bad_base64 = true;
   }
-  if (v1.empty()) return Verdict::missing;
+  if (v1.empty()) return bad_base64 ? Verdict::malformed : Verdict::missing;
   std::vector<std::string> keys;
   for (std::string_view s : secrets) {
     if (s.starts_with("whsec_")) s.remove_prefix(6);

@@ -121,6 +121,16 @@ TEST(StripeSignature, MalformedHeaders) {
   EXPECT_EQ(check(std::string(kStripeHeader) + "00"), Verdict::mismatch);
 }
 
+TEST(StripeSignature, AnUndecodableV1BesideAMatchingOneIsSkipped) {
+  // As stripe-node's constructEvent: every v1 is tried, a match with any one is enough.
+  const std::string good = stripe_sig(kStripeSecret, kStripeT, kStripeBody);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, "t=1700000000,v1=zz,v1=" + good, kStripeSecrets, 300s, at(kStripeT)),
+            Verdict::ok);
+  EXPECT_EQ(bb::webhooks::check_stripe(kStripeBody, "t=1700000000,v1=zz,v1=" + std::string(64, '0'), kStripeSecrets,
+                                       300s, at(kStripeT)),
+            Verdict::mismatch);
+}
+
 TEST(StripeSignature, HugeHeaderIsRejectedWithoutFuss) {
   std::string huge = "t=1700000000";
   while (huge.size() < 1'000'000) huge += ",v1=" + std::string(64, 'a');
@@ -258,6 +268,11 @@ TEST(StandardWebhooksSignature, MalformedAndMissing) {
   std::string huge;
   while (huge.size() < 100'000) huge.append(kSwSig).append(" ");
   EXPECT_EQ(standard(kSwBody, huge), Verdict::malformed);
+}
+
+TEST(StandardWebhooksSignature, AnUndecodableV1BesideAMatchingOneIsSkipped) {
+  EXPECT_EQ(standard(kSwBody, "v1,!!not-base64!! " + std::string(kSwSig)), Verdict::ok);
+  EXPECT_EQ(standard(kSwBody, "v1,!!not-base64!! v1,AAAA"), Verdict::mismatch);
 }
 
 TEST(StandardWebhooksSignature, ToleranceBothWays) {

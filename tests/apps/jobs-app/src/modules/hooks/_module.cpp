@@ -10,7 +10,8 @@
 //   POST /hooks/queued    stripe(HOOKS_STRIPE_SECRET), deduped by the event id, enqueue = true
 //
 // A body with "failTimes": N makes the first N attempts of its delivery fail (a 503), so that
-// the sender's retry with the same id can be seen to run again.
+// the sender's retry with the same id can be seen to run again; "sleepMs": N makes a run slow
+// (a redelivery arriving meanwhile).
 #include <unistd.h>
 
 #include <bunbase/bunbase.hpp>
@@ -19,6 +20,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -33,8 +35,9 @@ struct HookDelivery {
   std::string deliveryId;                // "" when the endpoint names no delivery
   std::string body;                      // the JSON body, serialized
   std::optional<std::int64_t> failTimes;  // the first N attempts of this delivery fail
+  std::optional<bb::Int<bb::Minimum<0>, bb::Maximum<5000>>> sleepMs;  // before anything else
 };
-BOOST_DESCRIBE_STRUCT(HookDelivery, (), (source, deliveryId, body, failTimes))
+BOOST_DESCRIBE_STRUCT(HookDelivery, (), (source, deliveryId, body, failTimes, sleepMs))
 
 struct HookHandled {
   std::int64_t attempt = 0;
@@ -51,12 +54,14 @@ auto mapper(std::string source, EventId id) {
                            {"deliveryId", id ? id(body, request) : std::string()},
                            {"body", boost::json::serialize(body)}};
     if (const auto* o = body.if_object())
-      if (const auto* n = o->if_contains("failTimes"); n && n->is_int64()) in["failTimes"] = *n;
+      for (const char* key : {"failTimes", "sleepMs"})
+        if (const auto* n = o->if_contains(key); n && n->is_int64()) in[key] = *n;
     return boost::json::value(std::move(in));
   };
 }
 
 HookHandled handle(const HookDelivery& in, bb::Context& ctx) {
+  if (in.sleepMs) std::this_thread::sleep_for(std::chrono::milliseconds(in.sleepMs->value));
   ctx.db.exec("INSERT INTO hook_attempts (source, delivery_id, at_ms) VALUES ($1, $2, $3)",
               {in.source, in.deliveryId, now_ms()});
   const std::int64_t attempt =
