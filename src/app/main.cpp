@@ -5,12 +5,14 @@
 #include <boost/json/serialize.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "bunbase/db/database.hpp"
 #include "src/app/features.hpp"
 #include "src/app/serve.hpp"
 #include "src/app/mcp_stdio.hpp"
+#include "src/triggers/openapi.hpp"
 
 namespace bb {
 
@@ -72,6 +74,9 @@ int main(int argc, char** argv, const AppManifest& manifest) {
   auto* actions_cmd = cli.add_subcommand("actions", "List actions with their module, triggers and guards");
   auto* mcp_cmd = cli.add_subcommand(
       "mcp", "Serve MCP on stdin/stdout for an agent (principal: BUNBASE_API_KEY, or [mcp] stdio_system)");
+  auto* openapi_cmd = cli.add_subcommand("openapi", "Print the app's OpenAPI 3.1 document");
+  std::string openapi_out;
+  openapi_cmd->add_option("--out,-o", openapi_out, "Write it to this file instead of stdout");
   auto* run_cmd = cli.add_subcommand("run", "Run one action through the executor and print its output");
   std::string run_action, run_input = "{}", run_user, run_org;
   run_cmd->add_option("action", run_action, "Action name")->required();
@@ -92,13 +97,24 @@ int main(int argc, char** argv, const AppManifest& manifest) {
     if (host) config.host = *host;
     if (database_url) config.database.url = *database_url;
     if (log_level) config.log.level = parse_log_level(*log_level);
-    if (*actions_cmd) config.persistence.enabled = false;
+    if (*actions_cmd || *openapi_cmd) config.persistence.enabled = false;
 
     auto features = builtin_features(config);
     App app(manifest, std::move(config), std::move(features));
 
     if (*actions_cmd) {
       print_actions(app);
+      return 0;
+    }
+    if (*openapi_cmd) {
+      std::string text = boost::json::serialize(triggers::openapi_document(app.registry(), {.title = manifest.name}));
+      if (openapi_out.empty()) {
+        std::printf("%s\n", text.c_str());
+        return 0;
+      }
+      std::ofstream out(openapi_out, std::ios::binary);
+      out << text << "\n";
+      if (!out) throw std::runtime_error("cannot write " + openapi_out);
       return 0;
     }
     if (*migrate_cmd) {

@@ -11,6 +11,7 @@
 #include "src/http/server.hpp"
 #include "src/triggers/api_adapter.hpp"
 #include "src/triggers/mcp_http.hpp"
+#include "src/triggers/openapi.hpp"
 #include "src/app/mcp_stdio.hpp"
 
 namespace bb {
@@ -60,6 +61,9 @@ int serve(App& app) {
                          .has_credentials = [&app](const Request& r) { return identify_request(app, r).has_value(); }});
     adapter.mount(c.mcp.path, *mcp_http);
   }
+  // The OpenAPI document of every api and webhook route, built once.
+  triggers::OpenApiHandler openapi(triggers::openapi_document(app.registry(), {.title = app.manifest().name}));
+  adapter.mount("/openapi.json", openapi);
   http::Server server({.host = c.host,
                        .port = static_cast<unsigned short>(c.port),
                        .body_limit = c.http.body_limit,
