@@ -12,6 +12,8 @@
 #include "src/app/features.hpp"
 #include "src/app/serve.hpp"
 #include "src/app/mcp_stdio.hpp"
+#include "src/app/sdk_ts.hpp"
+#include "src/app/db_types.hpp"
 #include "src/triggers/openapi.hpp"
 
 namespace bb {
@@ -77,6 +79,19 @@ int main(int argc, char** argv, const AppManifest& manifest) {
   auto* openapi_cmd = cli.add_subcommand("openapi", "Print the app's OpenAPI 3.1 document");
   std::string openapi_out;
   openapi_cmd->add_option("--out,-o", openapi_out, "Write it to this file instead of stdout");
+  auto* sdk_cmd = cli.add_subcommand("sdk", "Write a typed client for the app's API (from its OpenAPI document)");
+  std::string sdk_lang = "ts", sdk_out;
+  sdk_cmd->add_option("--lang", sdk_lang, "Client language: ts")->check(CLI::IsMember({"ts"}));
+  sdk_cmd->add_option("--out,-o", sdk_out, "Directory to write it to")->required();
+  auto* gen_cmd = cli.add_subcommand("gen", "Generate code from the app");
+  gen_cmd->require_subcommand(1);
+  auto* db_types_cmd =
+      gen_cmd->add_subcommand("db-types", "Described C++ structs of the migrated database's tables (one per table)");
+  std::string db_types_out;
+  DbTypesOptions db_types_options;
+  db_types_cmd->add_option("--out,-o", db_types_out, "Write them to this file instead of stdout");
+  db_types_cmd->add_option("--namespace", db_types_options.ns, "The structs' namespace (default tables)");
+  db_types_cmd->add_flag("--all", db_types_options.framework_tables, "Also the framework's own tables");
   auto* run_cmd = cli.add_subcommand("run", "Run one action through the executor and print its output");
   std::string run_action, run_input = "{}", run_user, run_org;
   run_cmd->add_option("action", run_action, "Action name")->required();
@@ -97,7 +112,7 @@ int main(int argc, char** argv, const AppManifest& manifest) {
     if (host) config.host = *host;
     if (database_url) config.database.url = *database_url;
     if (log_level) config.log.level = parse_log_level(*log_level);
-    if (*actions_cmd || *openapi_cmd) config.persistence.enabled = false;
+    if (*actions_cmd || *openapi_cmd || *sdk_cmd) config.persistence.enabled = false;
 
     auto features = builtin_features(config);
     App app(manifest, std::move(config), std::move(features));
@@ -115,6 +130,25 @@ int main(int argc, char** argv, const AppManifest& manifest) {
       std::ofstream out(openapi_out, std::ios::binary);
       out << text << "\n";
       if (!out) throw std::runtime_error("cannot write " + openapi_out);
+      return 0;
+    }
+    if (*db_types_cmd) {
+      app.open();
+      if (app.config().database.migrate_on_start) app.migrate();
+      std::string text = db_types_header(app.db(), db_types_options);
+      app.shutdown();
+      if (db_types_out.empty()) {
+        std::fputs(text.c_str(), stdout);
+        return 0;
+      }
+      std::ofstream out(db_types_out, std::ios::binary);
+      out << text;
+      if (!out) throw std::runtime_error("cannot write " + db_types_out);
+      return 0;
+    }
+    if (*sdk_cmd) {
+      write_typescript_sdk(triggers::openapi_document(app.registry(), {.title = manifest.name}), sdk_out);
+      std::printf("wrote %s\n", (std::filesystem::path(sdk_out) / "index.ts").string().c_str());
       return 0;
     }
     if (*migrate_cmd) {

@@ -316,3 +316,26 @@ TEST_F(Cli, ConfigFileFromTheWorkingDirectoryIsUsed) {
 
 }  // namespace
 }  // namespace bbit
+
+namespace bbit {
+namespace {
+
+// examples/saas-demo/src/tables.hpp is `gen db-types`'s output for the demo's migrations: a
+// migration that changes a table without regenerating it fails here.
+TEST_F(Cli, GenDbTypesMatchesTheDemosCommittedHeader) {
+  auto r = app({"gen", "db-types"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto committed = std::filesystem::path(kSaasDemoConfig).parent_path() / "src" / "tables.hpp";
+  EXPECT_EQ(r.out, read_file(committed)) << "regenerate it: cd examples/saas-demo && saas-demo gen db-types --out src/tables.hpp";
+  EXPECT_THAT(r.out, HasSubstr("struct InvoicesRow {"));
+
+  auto all = app({"gen", "db-types", "--all", "--namespace", "rows", "--out", (dir / "rows.hpp").string()});
+  ASSERT_EQ(all.code, 0) << all.err;
+  const std::string text = read_file(dir / "rows.hpp");
+  EXPECT_THAT(text, HasSubstr("namespace rows {"));
+  EXPECT_THAT(text, HasSubstr("struct JobsRow {"));
+  EXPECT_THAT(text, HasSubstr("struct UsersRow {"));
+}
+
+}  // namespace
+}  // namespace bbit

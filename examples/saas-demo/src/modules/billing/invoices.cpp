@@ -2,18 +2,33 @@
 #include <bunbase/guards.hpp>
 
 #include "billing.hpp"
+#include "../../tables.hpp"
 
 namespace demo {
 
 namespace {
-constexpr std::string_view kColumns = "id, customer, amount_cents AS \"amountCents\", status, created_at, sent_at, paid_at";
+
+// The invoices table as `saas-demo gen db-types` wrote it (src/tables.hpp), shown as the API's Invoice.
+Invoice view(const tables::InvoicesRow& row) {
+  return {.id = row.id,
+          .customer = row.customer,
+          .amountCents = row.amount_cents,
+          .status = row.status,
+          .created_at = row.created_at,
+          .sent_at = row.sent_at,
+          .paid_at = row.paid_at};
 }
 
+constexpr std::string_view kColumns =
+    "id, org_id, customer, amount_cents, status, created_by, created_at, sent_at, paid_at";
+
+}  // namespace
+
 Invoice require_invoice(bb::Context& ctx, std::string_view id) {
-  auto invoice = ctx.db.query_one_as<Invoice>(
+  auto row = ctx.db.query_one_as<tables::InvoicesRow>(
       "SELECT " + std::string(kColumns) + " FROM invoices WHERE id = $1 AND org_id = $2", {id, ctx.org->id});
-  if (!invoice) throw bb::Error(bb::ErrorCode::not_found, "invoice not found").with_code("invoice_not_found");
-  return *invoice;
+  if (!row) throw bb::Error(bb::ErrorCode::not_found, "invoice not found").with_code("invoice_not_found");
+  return view(*row);
 }
 
 bb::Guard seats_within_plan() {
@@ -31,9 +46,12 @@ bb::Action list_invoices() {
        .triggers = {bb::triggers::api("GET", "/invoices")},
        .guards = {bb::guards::has_permission("invoices:read")}},
       [](const bb::Empty&, bb::Context& ctx) {
-        return InvoiceList{ctx.db.query_as<Invoice>("SELECT " + std::string(kColumns) +
-                                                        " FROM invoices WHERE org_id = $1 ORDER BY created_at DESC, id",
-                                                    {ctx.org->id})};
+        InvoiceList out;
+        for (const auto& row : ctx.db.query_as<tables::InvoicesRow>(
+                 "SELECT " + std::string(kColumns) + " FROM invoices WHERE org_id = $1 ORDER BY created_at DESC, id",
+                 {ctx.org->id}))
+          out.items.push_back(view(row));
+        return out;
       });
 }
 
