@@ -11,6 +11,7 @@
 #include "src/http/server.hpp"
 #include "src/triggers/api_adapter.hpp"
 #include "src/triggers/mcp_http.hpp"
+#include "src/triggers/docs_handler.hpp"
 #include "src/triggers/openapi.hpp"
 #include "src/app/mcp_stdio.hpp"
 
@@ -64,6 +65,9 @@ int serve(App& app) {
   // The OpenAPI document of every api and webhook route, built once.
   triggers::OpenApiHandler openapi(triggers::openapi_document(app.registry(), {.title = app.manifest().name}));
   adapter.mount("/openapi.json", openapi);
+  // The API reference page for that document, its files compiled in.
+  triggers::DocsHandler docs;
+  for (std::string_view path : triggers::DocsHandler::kPaths) adapter.mount(std::string(path), docs);
   http::Server server({.host = c.host,
                        .port = static_cast<unsigned short>(c.port),
                        .body_limit = c.http.body_limit,

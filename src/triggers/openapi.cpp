@@ -194,6 +194,15 @@ bool needs_credentials(std::string_view guard) {
          starts_with(guard, "within_limit(");
 }
 
+// Guards that act in an organization: the X-Org-Id header, an :orgId path parameter, or the
+// session's active organization names it.
+bool org_scoped(std::string_view guard) {
+  return guard == "in_org" || guard == "trial_active_or_paid" ||
+         starts_with(guard, "has_role(") || starts_with(guard, "has_permission(") ||
+         starts_with(guard, "has_any_permission(") || starts_with(guard, "has_feature(") ||
+         starts_with(guard, "within_limit(");
+}
+
 json::object problem_response(std::string_view description) {
   return json::object{
       {"description", description},
@@ -257,7 +266,7 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
   }
 
   json::object paths;
-  std::set<std::string> tags;
+  std::map<std::string, std::string> tags;  // module name -> its description
   std::map<std::string, int> operation_ids;
   for (const auto& r : registry.routes()) {
     const RegisteredAction& ra = *r.action;
@@ -275,7 +284,14 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
     if (!description.empty()) op["description"] = description;
     if (!ra.module_name().empty()) {
       op["tags"] = json::array{ra.module_name()};
-      tags.insert(std::string(ra.module_name()));
+      tags.emplace(std::string(ra.module_name()), ra.module->options.description);
+    }
+    bool guarded = !ra.guards.empty();
+    bool credentials = false, rate_limited = false, in_org = false;
+    for (const auto& g : ra.guards) {
+      credentials = credentials || needs_credentials(g.name);
+      rate_limited = rate_limited || starts_with(g.name, "rate_limit");
+      in_org = in_org || org_scoped(g.name);
     }
 
     // Parameters: path ones, then (GET/DELETE) the remaining input properties from the query.
@@ -316,6 +332,14 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
         parameters.push_back(std::move(p));
       }
     }
+    if (in_org && !is_path_param("orgId"))
+      parameters.push_back(json::object{
+          {"name", "X-Org-Id"},
+          {"in", "header"},
+          {"required", false},
+          {"description",
+           "The organization the call acts in; default: the session's active organization."},
+          {"schema", json::object{{"type", "string"}}}});
     if (!parameters.empty()) op["parameters"] = std::move(parameters);
 
     // Request body: the input schema without the path parameters.
@@ -360,12 +384,6 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
       success["content"] =
           json::object{{"application/json", json::object{{"schema", components.rewrite(output)}}}};
     responses[std::to_string(status)] = std::move(success);
-    bool guarded = !ra.guards.empty();
-    bool credentials = false, rate_limited = false;
-    for (const auto& g : ra.guards) {
-      credentials = credentials || needs_credentials(g.name);
-      rate_limited = rate_limited || starts_with(g.name, "rate_limit");
-    }
     responses["400"] = ref_response("BadRequest");
     if (guarded || r.webhook) responses["401"] = ref_response("Unauthenticated");
     if (guarded) responses["403"] = ref_response("Forbidden");
@@ -375,9 +393,13 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
     responses["500"] = ref_response("Internal");
     op["responses"] = std::move(responses);
 
+    // A signed-in principal (bearer token or session cookie), or none: `security: []` says the
+    // operation is public (webhooks prove themselves with a signature instead).
     if (credentials)
       op["security"] = json::array{json::object{{"bearerAuth", json::array()}},
                                    json::object{{"sessionCookie", json::array()}}};
+    else
+      op["security"] = json::array();
 
     auto& item = paths[path];
     if (!item.is_object()) item = json::object();
@@ -391,8 +413,15 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
   json::object info_out{{"title", info.title}, {"version", info.version}};
   if (!info.description.empty()) info_out["description"] = info.description;
   doc["info"] = std::move(info_out);
+  // Relative to where the document is served: the app itself.
+  doc["servers"] =
+      json::array{json::object{{"url", "/"}, {"description", "The server that serves this document"}}};
   json::array tag_list;
-  for (const auto& t : tags) tag_list.push_back(json::object{{"name", t}});
+  for (const auto& [name, description] : tags) {
+    json::object tag{{"name", name}};
+    if (!description.empty()) tag["description"] = description;
+    tag_list.push_back(std::move(tag));
+  }
   if (!tag_list.empty()) doc["tags"] = std::move(tag_list);
   doc["paths"] = std::move(paths);
   doc["components"] = json::object{

@@ -64,6 +64,13 @@ Guard rate_limited() {
 Guard org_permission() {
   return Guard("has_permission(notes.write)", [](Context&) {});
 }
+Guard in_org() {
+  return Guard("in_org", [](Context&) {});
+}
+struct OrgNotesInput {
+  std::string orgId;
+};
+BOOST_DESCRIBE_STRUCT(OrgNotesInput, (), (orgId))
 
 Module notes_module() {
   std::vector<Action> actions;
@@ -93,9 +100,15 @@ Module notes_module() {
   actions.push_back(
       action<b::Dup, Empty>({.name = "dupB", .triggers = {triggers::api("POST", "/dup-b")}},
                             [](const b::Dup&, Context&) { return Empty{}; }));
+  actions.push_back(action<OrgNotesInput, NoteList>(
+      {.name = "listOrgNotes", .triggers = {triggers::api("GET", "/orgs/:orgId")}, .guards = {in_org()}},
+      [](const OrgNotesInput&, Context&) { return NoteList{}; }));
   actions.push_back(
       action<Empty, Empty>({.name = "notRouted"}, [](const Empty&, Context&) { return Empty{}; }));
-  return module({.name = "notes", .api_prefix = "/notes", .actions = std::move(actions)});
+  return module({.name = "notes",
+                 .description = "Short notes",
+                 .api_prefix = "/notes",
+                 .actions = std::move(actions)});
 }
 
 class OpenApiTest : public ::testing::Test {
@@ -138,6 +151,9 @@ TEST_F(OpenApiTest, HeaderAndInfo) {
   EXPECT_EQ(doc_.at("info").at("title").as_string(), "notes-app");
   EXPECT_EQ(doc_.at("info").at("version").as_string(), "1.2.3");
   EXPECT_EQ(doc_.at("tags").as_array().at(0).at("name").as_string(), "notes");
+  EXPECT_EQ(doc_.at("tags").as_array().at(0).at("description").as_string(), "Short notes");
+  // Relative to where the document is served.
+  EXPECT_EQ(doc_.at("servers").as_array().at(0).at("url").as_string(), "/");
   // No `$schema` inside the document: OpenAPI's dialect applies.
   EXPECT_EQ(json::serialize(doc_).find("$schema"), std::string::npos);
 }
@@ -156,7 +172,7 @@ TEST_F(OpenApiTest, OneOperationPerRoute) {
   EXPECT_EQ(op("/notes/{id}", "get").at("summary").as_string(), "getNote");
   std::size_t operations = 0;
   for (const auto& p : paths) operations += p.value().as_object().size();
-  EXPECT_EQ(operations, 7u);  // notRouted has no api trigger
+  EXPECT_EQ(operations, 8u);  // notRouted has no api trigger
 }
 
 TEST_F(OpenApiTest, PathAndQueryParameters) {
@@ -214,12 +230,32 @@ TEST_F(OpenApiTest, SecurityFromGuards) {
                               json::object{{"sessionCookie", json::array()}}};
   EXPECT_EQ(op("/notes/{id}", "get").at("security").as_array(), expected);    // authenticated
   EXPECT_EQ(op("/notes/{id}", "patch").at("security").as_array(), expected);  // an org permission
-  EXPECT_FALSE(op("/notes", "get").contains("security"));
-  EXPECT_FALSE(op("/notes", "post").contains("security"));  // a rate limit needs no credentials
+  // Public: an empty list (overrides nothing, but says so explicitly).
+  EXPECT_EQ(op("/notes", "get").at("security").as_array(), json::array());
+  EXPECT_EQ(op("/notes", "post").at("security").as_array(),
+            json::array());  // a rate limit needs no credentials
   const auto& schemes = doc_.at("components").at("securitySchemes");
   EXPECT_EQ(schemes.at("bearerAuth").at("scheme").as_string(), "bearer");
   EXPECT_EQ(schemes.at("sessionCookie").at("in").as_string(), "cookie");
   EXPECT_EQ(schemes.at("sessionCookie").at("name").as_string(), "bb_session");
+}
+
+TEST_F(OpenApiTest, OrgScopedOperationsTakeAnOptionalXOrgIdHeader) {
+  // has_permission(...) on a path without {orgId}: the header names the organization.
+  auto header = param(op("/notes/{id}", "patch"), "X-Org-Id");
+  ASSERT_FALSE(header.empty());
+  EXPECT_EQ(header.at("in").as_string(), "header");
+  EXPECT_FALSE(header.at("required").as_bool());
+  EXPECT_EQ(header.at("schema").at("type").as_string(), "string");
+  EXPECT_NE(header.at("description").as_string().find("active organization"), std::string::npos);
+  // Not org-scoped (authenticated only, or no guards): no header.
+  EXPECT_TRUE(param(op("/notes/{id}", "get"), "X-Org-Id").empty());
+  EXPECT_TRUE(param(op("/notes/{id}", "delete"), "X-Org-Id").empty());
+  // Org-scoped, but {orgId} in the path names it: no header.
+  const auto& by_path = op("/notes/orgs/{orgId}", "get");
+  EXPECT_TRUE(param(by_path, "X-Org-Id").empty());
+  EXPECT_EQ(param(by_path, "orgId").at("in").as_string(), "path");
+  EXPECT_EQ(by_path.at("parameters").as_array().size(), 1u);
 }
 
 TEST_F(OpenApiTest, SharedSchemasAndRefsResolve) {

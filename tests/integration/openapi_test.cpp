@@ -1,10 +1,12 @@
 // The demo's OpenAPI document with every built-in module on (auth, organizations, plans,
 // subscriptions, Stripe billing, MCP): `saas-demo openapi --out FILE` writes it,
-// @apidevtools/swagger-parser validates it (tests/js/openapi_validate.mjs), and
+// @apidevtools/swagger-parser validates it (tests/js/openapi_validate.mjs), @redocly/cli lints it
+// with its recommended rules (tests/js/redocly.yaml, offline, no telemetry) with zero errors, and
 // GET /openapi.json on the running demo answers the same document.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,35 @@ TEST(OpenApi, CliDocumentIsValidAndServedAtOpenapiJson) {
   EXPECT_EQ(check.code, 0) << "stdout: " << check.out << "\nstderr: " << check.err;
   EXPECT_NE(check.out.find("valid"), std::string::npos);
 
+  // Redocly's recommended ruleset: no errors; warnings are printed.
+  Completed lint = run_to_end(
+      kNode,
+      {kJsDir + "/node_modules/@redocly/cli/bin/cli.js", "lint", "--config",
+       kJsDir + "/redocly.yaml", "--format=json", file.string()},
+      ProcessOptions{.cwd = server.dir().path(),
+                     .env = {{"REDOCLY_TELEMETRY", "off"}, {"REDOCLY_SUPPRESS_UPDATE_NOTICE", "true"}},
+                     .name = "redocly"},
+      std::chrono::seconds(60));
+  json::value report;
+  try {
+    report = json::parse(lint.out);
+  } catch (const std::exception& e) {
+    FAIL() << "redocly lint printed no JSON (" << e.what() << ")\nstdout: " << lint.out
+           << "\nstderr: " << lint.err;
+  }
+  for (const auto& p : report.at("problems").as_array()) {
+    std::string where;
+    if (auto* loc = p.as_object().if_contains("location"); loc && !loc->as_array().empty())
+      where = json::value_to<std::string>(loc->as_array()[0].at("pointer"));
+    std::cout << "[redocly " << json::value_to<std::string>(p.at("severity")) << "] "
+              << json::value_to<std::string>(p.at("ruleId")) << " at " << where << ": "
+              << json::value_to<std::string>(p.at("message")) << "\n";
+  }
+  const auto& totals = report.at("totals");
+  std::cout << "[redocly] " << totals.at("errors").as_int64() << " errors, "
+            << totals.at("warnings").as_int64() << " warnings\n";
+  EXPECT_EQ(totals.at("errors").as_int64(), 0) << lint.out;
+
   Response r = http(server.port(), "GET", "/openapi.json");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("Content-Type").value_or(""), "application/json");
@@ -60,7 +91,7 @@ TEST(OpenApi, CliDocumentIsValidAndServedAtOpenapiJson) {
     EXPECT_EQ(p.key().find(':'), std::string::npos) << p.key();
     for (const auto& m : p.value().as_object()) {
       ++operations;
-      secured = secured || m.value().as_object().contains("security");
+      secured = secured || !m.value().at("security").as_array().empty();
       webhook = webhook || p.key().find("stripe") != std::string::npos;
     }
   }
