@@ -5,6 +5,7 @@
 #include <bunbase/bunbase.hpp>
 
 #include "bunbase/runtime/cron.hpp"
+#include "src/saas/org_guards.hpp"
 
 namespace bb {
 
@@ -84,14 +85,6 @@ struct ListEventsInput {
   std::optional<Key> before;
 };
 BOOST_DESCRIBE_STRUCT(ListEventsInput, (), (name, limit, before))
-
-Guard operator_only() {
-  return Guard("operator_only", [](Context& ctx) {
-    if (!ctx.auth.is_system())
-      throw Error(ErrorCode::permission_denied, "only the operator may do this (the CLI's run, internal work)")
-          .with_code("operator_only");
-  });
-}
 
 JobView require_job(db::Database& db, std::string_view id) {
   auto job = db.query_one_as<JobView>("SELECT " + std::string(kJobColumns) + " FROM jobs WHERE id = $1", {id});
@@ -223,7 +216,7 @@ Feature jobs_feature() {
           .modules = {module(
               {.name = "jobs",
                .description = "The job queue, the cron schedules and recent events, for the operator",
-               .guards = {operator_only()},
+               .guards = {saas::system_only()},
                .actions = {list_jobs(), get_job(), retry_job(), cancel_job(), list_schedules(),
                            schedule_action("pauseSchedule", "Stops a cron schedule until it is resumed", "pause"),
                            schedule_action("resumeSchedule", "Restarts a paused schedule from now", "resume"),

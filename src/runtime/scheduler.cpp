@@ -14,14 +14,6 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-std::optional<Clock::time_point> parse_time(const std::string& iso) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
-  if (std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) < 6) return std::nullopt;
-  using namespace std::chrono;
-  return sys_days(year_month_day(year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d)))) + hours(h) +
-         minutes(mi) + seconds(s) + milliseconds(ms);
-}
-
 std::string text(const db::Row& row, std::string_view column) {
   const auto& v = row.at(column);
   return v.is_string() ? std::string(v.as_string()) : std::string();
@@ -101,7 +93,7 @@ void Scheduler::sync() {
 bool Scheduler::run_tick(const Entry& e, const std::string& due) {
   const auto now = Clock::now();
   // From now, not from the missed tick: a long outage runs once, not once per missed tick.
-  auto next = cron::next(e.schedule, std::max(now, parse_time(due).value_or(now)), e.trigger->options.timezone);
+  auto next = cron::next(e.schedule, std::max(now, parse_iso_time(due).value_or(now)), e.trigger->options.timezone);
   const std::string stamp = iso_time(now);
   if (db_.exec("UPDATE scheduled_jobs SET next_run_at = $3, last_run_at = $4, updated_at = $4 "
                "WHERE id = $1 AND next_run_at = $2 AND enabled",
@@ -144,7 +136,7 @@ void Scheduler::loop() {
       run_due();
       for (const auto& r : db_.query("SELECT next_run_at FROM scheduled_jobs WHERE enabled AND next_run_at IS NOT NULL "
                                      "ORDER BY next_run_at LIMIT 1"))
-        if (auto t = parse_time(text(r.as_object(), "next_run_at"))) wake_at = std::min(wake_at, *t);
+        if (auto t = parse_iso_time(text(r.as_object(), "next_run_at"))) wake_at = std::min(wake_at, *t);
       failing = false;
     } catch (const std::exception& e) {  // reported once per outage, not every second
       if (!failing) log_.error("scheduler", {{"error", e.what()}});

@@ -16,12 +16,6 @@ namespace bb::saas {
 
 namespace {
 
-std::optional<std::string> string_at(const boost::json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->value().is_string()) return std::nullopt;
-  return std::string(it->value().as_string());
-}
-
 std::string user_email(db::Database& db, const std::string& user_id) {
   auto row = db.query_one("SELECT email FROM users WHERE id = $1", {user_id});
   return row ? std::string(row->at("email").as_string()) : std::string();
@@ -130,8 +124,7 @@ std::optional<std::string> plan_for_price(db::Database& tx, const std::optional<
 bool apply_checkout(db::Database& tx, Context& ctx, const boost::json::object& session, std::int64_t created) {
   if (string_at(session, "mode").value_or("") != "subscription") return false;
   std::optional<std::string> org_id = string_at(session, "client_reference_id");
-  const boost::json::object* metadata = nullptr;
-  if (auto it = session.find("metadata"); it != session.end() && it->value().is_object()) metadata = &it->value().as_object();
+  const boost::json::object* metadata = object_at(session, "metadata");
   if (!org_id && metadata) org_id = string_at(*metadata, "org_id");
   if (!org_id || !tx.query_one("SELECT id FROM organizations WHERE id = $1", {*org_id})) return false;
   std::optional<std::string> plan = metadata ? string_at(*metadata, "plan") : std::nullopt;
@@ -215,10 +208,8 @@ Action stripe_webhook(const Config::Saas::Stripe& stripe) {
           throw Error(ErrorCode::invalid_argument, "Stripe events arrive over HTTP, signed").with_code("not_a_webhook");
         boost::json::value event = boost::json::parse(ctx.request->body());
         const auto& envelope = event.as_object();
-        const boost::json::object* object = nullptr;
-        if (auto d = envelope.find("data"); d != envelope.end() && d->value().is_object())
-          if (auto o = d->value().as_object().find("object"); o != d->value().as_object().end() && o->value().is_object())
-            object = &o->value().as_object();
+        const boost::json::object* data = object_at(envelope, "data");
+        const boost::json::object* object = data ? object_at(*data, "object") : nullptr;
         if (!object) throw Error(ErrorCode::invalid_argument, "the event has no data.object").with_code("invalid_event");
         std::int64_t created = 0;
         if (auto c = envelope.find("created"); c != envelope.end() && c->value().is_number())

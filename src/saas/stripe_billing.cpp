@@ -7,8 +7,6 @@
 
 namespace bb::saas {
 
-namespace {
-
 std::optional<std::string> string_at(const boost::json::object& o, std::string_view key) {
   auto it = o.find(key);
   if (it == o.end() || !it->value().is_string()) return std::nullopt;
@@ -19,6 +17,8 @@ const boost::json::object* object_at(const boost::json::object& o, std::string_v
   auto it = o.find(key);
   return it != o.end() && it->value().is_object() ? &it->value().as_object() : nullptr;
 }
+
+namespace {
 
 std::optional<std::string> time_at(const boost::json::object& o, std::string_view key) {
   auto it = o.find(key);

@@ -35,6 +35,9 @@ struct StripeSubscriptionState {
 StripeSubscriptionState read_subscription(const boost::json::object& subscription);
 // The subscription id an invoice belongs to, in either shape; empty when none.
 std::string invoice_subscription(const boost::json::object& invoice);
+// Reading Stripe's objects: a string or an object member, or nothing.
+std::optional<std::string> string_at(const boost::json::object& o, std::string_view key);
+const boost::json::object* object_at(const boost::json::object& o, std::string_view key);
 // Unix seconds -> ISO 8601.
 std::string iso_from_unix(std::int64_t seconds);
 

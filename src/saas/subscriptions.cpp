@@ -4,7 +4,6 @@
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
-#include <cstdio>
 
 #include "bunbase/core/error.hpp"
 #include "bunbase/core/id.hpp"
@@ -104,17 +103,17 @@ SubscriptionRow change(db::Database& tx, Context& ctx, const SubscriptionRow& su
 }
 
 std::string period_end(std::string_view start, std::string_view interval) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
   const std::string text(start);
-  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) < 6)
-    throw Error(ErrorCode::internal, "not an ISO 8601 time: " + text);
+  const auto at = parse_iso_time(text);
+  if (!at) throw Error(ErrorCode::internal, "not an ISO 8601 time: " + text);
   using namespace std::chrono;
-  year_month ym = year(y) / month(static_cast<unsigned>(mo));
+  const sys_days days = floor<std::chrono::days>(*at);
+  const year_month_day from(days);
+  year_month ym = from.year() / from.month();
   ym += interval == "year" ? months(12) : months(1);
-  year_month_day_last last(ym.year(), month_day_last(ym.month()));
-  year_month_day day = year_month_day(ym.year(), ym.month(), std::chrono::day(static_cast<unsigned>(d)));
-  if (!day.ok()) day = year_month_day(last);
-  return iso_time(sys_days(day) + hours(h) + minutes(mi) + seconds(s) + milliseconds(ms));
+  year_month_day day(ym.year(), ym.month(), from.day());
+  if (!day.ok()) day = year_month_day(year_month_day_last(ym.year(), month_day_last(ym.month())));
+  return iso_time(sys_days(day) + (*at - days));
 }
 
 std::int64_t monthly_price(const PlanRow& plan) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdio>
+#include <optional>
 #include <string>
 
 namespace bb {
@@ -30,6 +32,16 @@ inline std::string iso_time(std::chrono::system_clock::time_point tp) {
 }
 
 inline std::string iso_now() { return iso_time(std::chrono::system_clock::now()); }
+
+// The time iso_time() wrote (milliseconds optional); nullopt for anything else.
+inline std::optional<std::chrono::system_clock::time_point> parse_iso_time(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) < 6) return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day day{year(y), month(static_cast<unsigned>(mo)), std::chrono::day(static_cast<unsigned>(d))};
+  if (!day.ok()) return std::nullopt;
+  return sys_days(day) + hours(h) + minutes(mi) + seconds(s) + milliseconds(ms);
+}
 inline std::string iso_in(std::chrono::seconds from_now) {
   return iso_time(std::chrono::system_clock::now() + from_now);
 }
