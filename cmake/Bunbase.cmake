@@ -8,8 +8,9 @@ function(bunbase_layer name)
   cmake_parse_arguments(L "" "PCH" "SOURCES;LINKS" ${ARGN})
   add_library(${name} STATIC ${L_SOURCES})
   target_include_directories(${name} PUBLIC
-    $<BUILD_INTERFACE:${BUNBASE_ROOT}/include>
+    $<BUILD_INTERFACE:${BUNBASE_ROOT}/include> $<INSTALL_INTERFACE:include>
     PRIVATE ${BUNBASE_ROOT})
+  target_compile_features(${name} PUBLIC cxx_std_20)
   # GCC 12 reports false positives for these inside Boost.JSON at -O2.
   target_compile_options(${name} PRIVATE -Wall -Wextra -Wpedantic -Werror
     -Wno-dangling-pointer -Wno-maybe-uninitialized -Wno-missing-field-initializers)
@@ -18,6 +19,8 @@ function(bunbase_layer name)
   if(L_PCH)
     target_precompile_headers(${name} PRIVATE ${L_PCH})
   endif()
+  # Every layer is part of the CMake package apps import (cmake/BunbasePackage.cmake).
+  set_property(GLOBAL APPEND PROPERTY BUNBASE_LAYERS ${name})
 endfunction()
 
 # bunbase_test(name SOURCES ... LINKS ...): a GoogleTest binary registered with CTest.

@@ -9,6 +9,9 @@
 # bunbase_app() (the manifest), and the executable <name> whose main() calls bb::main.
 # Discovery writes explicit code: a generated file that declares each module's and action's
 # function (found by their BUNBASE_MODULE / BUNBASE_ACTION macro) and lists them, in path order.
+# Inside this repository and from the installed package alike (find_package(bunbase)).
+set(BUNBASE_APP_PCH ${CMAKE_CURRENT_LIST_DIR}/pch/json.hpp)
+
 function(bunbase_add_app name)
   cmake_parse_arguments(APP "NO_MAIN" "MODULES;ACTIONS;MIGRATIONS" "SOURCES" ${ARGN})
   if(NOT APP_MODULES)
@@ -103,10 +106,10 @@ function(bunbase_add_app name)
   file(CONFIGURE OUTPUT ${gen_file} CONTENT "${gen}" @ONLY)
 
   add_library(${name}_app STATIC ${sources} ${gen_file})
-  target_link_libraries(${name}_app PUBLIC bunbase)
+  target_link_libraries(${name}_app PUBLIC bunbase::bunbase)
   target_include_directories(${name}_app PUBLIC ${root}/src)
   target_compile_options(${name}_app PRIVATE -Wall -Wextra -Wno-missing-field-initializers)
-  target_precompile_headers(${name}_app PRIVATE ${BUNBASE_ROOT}/cmake/pch/json.hpp)
+  target_precompile_headers(${name}_app PRIVATE ${BUNBASE_APP_PCH})
 
   if(NOT APP_NO_MAIN)
     set(main_file ${CMAKE_CURRENT_BINARY_DIR}/bunbase_generated/${name}_main.cpp)
@@ -121,6 +124,10 @@ endfunction()
 # library, for bb::testing::TestApp.
 function(bunbase_add_app_test test)
   cmake_parse_arguments(T "" "APP" "SOURCES" ${ARGN})
+  if(NOT TARGET GTest::gtest)
+    find_package(GTest REQUIRED)
+  endif()
+  include(GoogleTest)
   add_executable(${test} ${T_SOURCES})
   target_link_libraries(${test} PRIVATE ${T_APP}_app GTest::gtest GTest::gtest_main)
   target_compile_options(${test} PRIVATE -Wall -Wextra -Wno-missing-field-initializers)

@@ -10,6 +10,7 @@
 
 #include "bunbase/db/database.hpp"
 #include "src/app/features.hpp"
+#include "src/app/listings.hpp"
 #include "src/app/serve.hpp"
 #include "src/app/mcp_stdio.hpp"
 #include "src/app/sdk_ts.hpp"
@@ -17,43 +18,6 @@
 #include "src/triggers/openapi.hpp"
 
 namespace bb {
-
-namespace {
-
-void print_actions(const App& app) {
-  struct Row {
-    std::string action, module, triggers, guards;
-  };
-  std::vector<Row> rows;
-  Row header{"ACTION", "MODULE", "TRIGGERS", "GUARDS"};
-  for (const auto& a : app.registry().actions()) {
-    Row r{a->name(), std::string(a->module_name()), "", ""};
-    for (const auto& t : a->action->options.triggers) {
-      std::string d = t.describe();
-      if (const auto* api = std::get_if<ApiTrigger>(&t.spec)) d = "api " + api->method + " " + join_path(a->api_prefix(), api->path);
-      r.triggers += (r.triggers.empty() ? "" : ", ") + d;
-    }
-    for (const auto& g : a->guards) r.guards += (r.guards.empty() ? "" : ", ") + g.name;
-    if (r.module.empty()) r.module = "-";
-    if (r.triggers.empty()) r.triggers = "-";
-    if (r.guards.empty()) r.guards = "-";
-    rows.push_back(std::move(r));
-  }
-  std::size_t w[3] = {header.action.size(), header.module.size(), header.triggers.size()};
-  for (const auto& r : rows) {
-    w[0] = std::max(w[0], r.action.size());
-    w[1] = std::max(w[1], r.module.size());
-    w[2] = std::max(w[2], r.triggers.size());
-  }
-  auto print = [&](const Row& r) {
-    std::printf("%-*s  %-*s  %-*s  %s\n", int(w[0]), r.action.c_str(), int(w[1]), r.module.c_str(),
-                int(w[2]), r.triggers.c_str(), r.guards.c_str());
-  };
-  print(header);
-  for (const auto& r : rows) print(r);
-}
-
-}  // namespace
 
 int main(int argc, char** argv, const AppManifest& manifest) {
   CLI::App cli(manifest.name + ": a Bunbase application", manifest.name);
@@ -74,6 +38,7 @@ int main(int argc, char** argv, const AppManifest& manifest) {
   bool migrate_status = false;
   migrate_cmd->add_flag("--status", migrate_status, "List applied and pending migrations, apply nothing");
   auto* actions_cmd = cli.add_subcommand("actions", "List actions with their module, triggers and guards");
+  auto* routes_cmd = cli.add_subcommand("routes", "List the HTTP routes with their action and guards");
   auto* mcp_cmd = cli.add_subcommand(
       "mcp", "Serve MCP on stdin/stdout for an agent (principal: BUNBASE_API_KEY, or [mcp] stdio_system)");
   auto* openapi_cmd = cli.add_subcommand("openapi", "Print the app's OpenAPI 3.1 document");
@@ -112,13 +77,17 @@ int main(int argc, char** argv, const AppManifest& manifest) {
     if (host) config.host = *host;
     if (database_url) config.database.url = *database_url;
     if (log_level) config.log.level = parse_log_level(*log_level);
-    if (*actions_cmd || *openapi_cmd || *sdk_cmd) config.persistence.enabled = false;
+    if (*actions_cmd || *routes_cmd || *openapi_cmd || *sdk_cmd) config.persistence.enabled = false;
 
     auto features = builtin_features(config);
     App app(manifest, std::move(config), std::move(features));
 
     if (*actions_cmd) {
       print_actions(app);
+      return 0;
+    }
+    if (*routes_cmd) {
+      print_routes(app);
       return 0;
     }
     if (*openapi_cmd) {

@@ -31,6 +31,13 @@ void App::open() {
       std::filesystem::create_directories(file.parent_path(), ec);
     }
   }
+  // The PostgreSQL driver exists (bb::db::open takes postgres:// URLs), but the framework's
+  // own tables and the job queue still speak SQLite: refuse clearly rather than fail in the
+  // middle of a migration. Lifted when the runtime's PostgreSQL slice lands.
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    throw db::DbError(db::DbError::Kind::connection,
+                      "PostgreSQL is not supported yet by the runtime (DATABASE_URL=postgres://...): "
+                      "the framework's migrations and job queue are SQLite-only for now; use sqlite://PATH");
   db_ = db::open(url, {.readers = config_.database.readers, .busy_timeout_ms = config_.database.busy_timeout_ms});
   if (config_.persistence.enabled) {
     buffer_ = std::make_unique<WriteBuffer>(

@@ -1,4 +1,4 @@
-// ctx.db: one interface over the embedded SQLite driver (and PostgreSQL when it lands).
+// ctx.db: one interface over the embedded SQLite driver and the PostgreSQL driver.
 // Parameters are written $1, $2, ... in every dialect; rows come back as JSON objects or as
 // described structs.
 //
@@ -135,12 +135,22 @@ class Database {
 };
 
 struct OpenOptions {
-  int readers = 4;                 // reader connections (file databases)
+  int readers = 4;  // SQLite: reader connections (file databases)
+  // SQLite: how long a write waits for a locked database. PostgreSQL: how long a call waits
+  // for a free pooled connection. Either way DbError busy after it.
   int busy_timeout_ms = 5000;
+  // PostgreSQL: connections at most, opened when first needed; callers beyond it wait.
+  int pool_max = 10;
+  // PostgreSQL: give up opening a connection after this long (DbError connection).
+  int connect_timeout_ms = 5000;
+  // PostgreSQL: the server cancels a statement running longer (DbError busy); 0 = no limit.
+  int statement_timeout_ms = 0;
 };
 
 // Opens a database from a URL: sqlite://relative/path.db, sqlite:///absolute/path.db,
-// sqlite://:memory:. Throws DbError for a bad URL, an unsupported scheme or an open failure.
+// sqlite://:memory:, or postgres://user:password@host:port/dbname?options (also
+// postgresql://; libpq's URI syntax). Throws DbError for a bad URL, an unsupported scheme or
+// an open failure (PostgreSQL: the first connection is opened here, so a wrong host fails now).
 std::unique_ptr<Database> open(std::string_view url, const OpenOptions& options = {});
 
 // Quotes an identifier after checking it is a plain name ([A-Za-z_][A-Za-z0-9_]*).

@@ -123,21 +123,3 @@ bool SqliteDatabase::ping() {
 }
 
 }  // namespace bb::db::sqlite
-
-namespace bb::db {
-
-std::unique_ptr<Database> open(std::string_view url, const OpenOptions& options) {
-  constexpr std::string_view kSqlite = "sqlite://";
-  if (url.starts_with(kSqlite)) {
-    std::string path(url.substr(kSqlite.size()));
-    if (path.empty()) throw DbError(DbError::Kind::connection, "sqlite URL has no path: " + std::string(url));
-    return std::make_unique<sqlite::SqliteDatabase>(path, options);
-  }
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
-    throw DbError(DbError::Kind::connection,
-                  "PostgreSQL is not supported yet (DATABASE_URL=postgres://...); use sqlite://PATH");
-  throw DbError(DbError::Kind::connection, "unsupported DATABASE_URL \"" + std::string(url) +
-                                               "\" (expected sqlite://PATH)");
-}
-
-}  // namespace bb::db

@@ -1,0 +1,37 @@
+// bb::db::open: picks the driver from the URL's scheme. The only file that knows every driver.
+#include "bunbase/db/database.hpp"
+#include "src/db/pg/pg_database.hpp"
+#include "src/db/sqlite/sqlite_database.hpp"
+
+namespace bb::db {
+
+namespace {
+// A mistyped postgres URL may hold a password: error messages show "user:***@host" instead.
+std::string without_password(std::string_view url) {
+  std::string out(url);
+  std::size_t start = out.find("://");
+  if (start == std::string::npos) return out;
+  start += 3;
+  std::size_t at = out.find('@', start);
+  std::size_t colon = out.find(':', start);
+  if (at != std::string::npos && colon < at && out.find('/', start) > at)
+    out.replace(colon + 1, at - colon - 1, "***");
+  return out;
+}
+}  // namespace
+
+std::unique_ptr<Database> open(std::string_view url, const OpenOptions& options) {
+  constexpr std::string_view kSqlite = "sqlite://";
+  if (url.starts_with(kSqlite)) {
+    std::string path(url.substr(kSqlite.size()));
+    if (path.empty())
+      throw DbError(DbError::Kind::connection, "sqlite URL has no path: " + std::string(url));
+    return std::make_unique<sqlite::SqliteDatabase>(path, options);
+  }
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    return std::make_unique<pg::PgDatabase>(std::string(url), options);
+  throw DbError(DbError::Kind::connection, "unsupported DATABASE_URL \"" + without_password(url) +
+                                               "\" (expected sqlite://PATH or postgres://...)");
+}
+
+}  // namespace bb::db
