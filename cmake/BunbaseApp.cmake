@@ -1,7 +1,8 @@
 # bunbase_add_app(<name>
 #   [MODULES <dir>]        folder of modules: every <dir>/*/_module.cpp (default src/modules)
 #   [ACTIONS <dir>]        folder of standalone actions, one per .cpp (default src/actions)
-#   [MIGRATIONS <dir>]     folder of *.sql migrations, applied in name order (default db/migrations)
+#   [MIGRATIONS <dir>]     folder of *.sql migrations, applied in name order (default db/migrations);
+#                          NAME.sqlite.sql / NAME.pg.sql are NAME.sql for that database only
 #   [SOURCES <files>...]   more sources for the app library
 #   [NO_MAIN])             do not generate main(); call bb::main(argc, argv, bunbase_app()) yourself
 #
@@ -87,8 +88,18 @@ function(bunbase_add_app name)
       math(EXPR size "${hexlen} / 2")
     endif()
     get_filename_component(sql_name ${sql} NAME)
+    # 001_init.sqlite.sql and 001_init.pg.sql: one migration, app/001_init.sql, per dialect.
+    set(dialect "")
+    if(sql_name MATCHES "^(.*)\\.(sqlite|pg)\\.sql$")
+      set(sql_name "${CMAKE_MATCH_1}.sql")
+      if(CMAKE_MATCH_2 STREQUAL "pg")
+        set(dialect "postgres")
+      else()
+        set(dialect "sqlite")
+      endif()
+    endif()
     string(APPEND gen "const unsigned char kMigration${i}[] = {${bytes}};\n")
-    string(APPEND migration_list "      {\"app/${sql_name}\", std::string(reinterpret_cast<const char*>(kMigration${i}), ${size})},\n")
+    string(APPEND migration_list "      {\"app/${sql_name}\", std::string(reinterpret_cast<const char*>(kMigration${i}), ${size}), \"${dialect}\"},\n")
     math(EXPR i "${i} + 1")
   endforeach()
   string(APPEND gen "}  // namespace\n\nconst bb::AppManifest& bunbase_app() {\n")

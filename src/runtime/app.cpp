@@ -31,13 +31,6 @@ void App::open() {
       std::filesystem::create_directories(file.parent_path(), ec);
     }
   }
-  // The PostgreSQL driver exists (bb::db::open takes postgres:// URLs), but the framework's
-  // own tables and the job queue still speak SQLite: refuse clearly rather than fail in the
-  // middle of a migration. Lifted when the runtime's PostgreSQL slice lands.
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
-    throw db::DbError(db::DbError::Kind::connection,
-                      "PostgreSQL is not supported yet by the runtime (DATABASE_URL=postgres://...): "
-                      "the framework's migrations and job queue are SQLite-only for now; use sqlite://PATH");
   db_ = db::open(url, {.readers = config_.database.readers, .busy_timeout_ms = config_.database.busy_timeout_ms});
   if (config_.persistence.enabled) {
     buffer_ = std::make_unique<WriteBuffer>(
@@ -60,8 +53,12 @@ void App::open() {
 }
 
 std::vector<db::Migration> App::all_migrations() const {
-  auto all = framework_migrations(db_->dialect());
+  auto all = framework_migrations();
   for (const auto& f : features_) all.insert(all.end(), f.migrations.begin(), f.migrations.end());
+  // The framework's and the built-in features' SQL is written once, for SQLite.
+  if (db_->dialect() == "postgres")
+    for (auto& m : all)
+      if (m.dialect.empty()) m.sql = db::framework_sql_for_postgres(m.sql);
   for (const auto& m : manifest_.migrations) all.push_back(m);
   return all;
 }

@@ -2,7 +2,9 @@
 
 namespace bb {
 
-std::vector<db::Migration> framework_migrations(std::string_view /*dialect*/) {
+namespace {
+
+std::vector<db::Migration> sqlite_text() {
   return {
       {"bunbase/0001_action_runs.sql", R"sql(
 CREATE TABLE action_runs (
@@ -117,6 +119,18 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at);
 )sql"},
   };
+}
+
+}  // namespace
+
+std::vector<db::Migration> framework_migrations() {
+  auto all = sqlite_text();
+  // PostgreSQL only: the case-insensitive collation of users.email (SQLite's NOCASE).
+  all.push_back({"bunbase/0004_postgres_collation.sql",
+                 "CREATE COLLATION IF NOT EXISTS bunbase_nocase "
+                 "(provider = icu, locale = 'und-u-ks-level2', deterministic = false);",
+                 "postgres"});
+  return all;
 }
 
 }  // namespace bb

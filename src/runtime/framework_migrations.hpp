@@ -1,4 +1,6 @@
-// The framework's own tables (run history), applied before the app's migrations.
+// The framework's own tables (run history, events, jobs, schedules, webhook deliveries),
+// applied before the features' and the app's migrations. Written for SQLite; App turns them
+// into PostgreSQL with db::framework_sql_for_postgres.
 #pragma once
 
 #include <string_view>
@@ -7,5 +9,5 @@
 #include "bunbase/db/migrations.hpp"
 
 namespace bb {
-std::vector<db::Migration> framework_migrations(std::string_view dialect);
+std::vector<db::Migration> framework_migrations();
 }

@@ -20,7 +20,7 @@ class WriteBufferTest : public ::testing::Test {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     db = bb::db::open("sqlite://" + (dir / "runs.db").string());
-    auto ms = bb::framework_migrations("sqlite");
+    auto ms = bb::framework_migrations();
     bb::db::migrate(*db, ms);
   }
   void TearDown() override {

@@ -1,14 +1,41 @@
 #include "bunbase/testing/test_app.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 
+#include "bunbase/core/id.hpp"
+#include "bunbase/db/database.hpp"
 #include "src/app/features.hpp"
 
 namespace bb::testing {
 
+namespace {
+
+bool is_postgres(std::string_view url) { return url.starts_with("postgres://") || url.starts_with("postgresql://"); }
+
+// A fresh schema on the server, and the URL whose connections see only it (search_path).
+std::string isolated_url(const std::string& server_url, std::string& schema) {
+  std::string id = new_id();
+  std::erase(id, '-');
+  schema = "bb_test_" + id;
+  db::open(server_url, {.pool_max = 1})->exec_script("CREATE SCHEMA " + schema);
+  return server_url + (server_url.find('?') == std::string::npos ? "?" : "&") + "options=-c%20search_path%3D" + schema;
+}
+
+Config with_isolated_schema(Config c, std::string& server_url, std::string& schema) {
+  if (is_postgres(c.database.url)) {
+    server_url = c.database.url;
+    c.database.url = isolated_url(server_url, schema);
+  }
+  return c;
+}
+
+}  // namespace
+
 Config TestApp::test_config() {
   Config c;
-  c.database.url = "sqlite://:memory:";
+  const char* server = std::getenv("BUNBASE_TEST_DATABASE_URL");
+  c.database.url = server && *server ? server : "sqlite://:memory:";
   c.log.level = LogLevel::warn;
   c.log.format = "human";
   // The cheapest argon2id libsodium accepts: tests sign up many users.
@@ -17,10 +44,22 @@ Config TestApp::test_config() {
   return c;
 }
 
-TestApp::TestApp(const AppManifest& manifest, Config config)
-    : app_(std::make_unique<App>(manifest, config, builtin_features(config))) {
+TestApp::TestApp(const AppManifest& manifest, Config config) {
+  config = with_isolated_schema(std::move(config), server_url_, schema_);
+  auto features = builtin_features(config);
+  app_ = std::make_unique<App>(manifest, std::move(config), std::move(features));
   app_->open();
   app_->migrate();
+}
+
+TestApp::~TestApp() {
+  app_.reset();
+  if (schema_.empty()) return;
+  try {
+    db::open(server_url_, {.pool_max = 1})->exec_script("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+  } catch (const std::exception&) {
+    // The server went away: nothing left to tidy.
+  }
 }
 
 RunResult TestApp::run(std::string_view action, boost::json::value input, const CallOptions& o) {

@@ -148,6 +148,7 @@ TEST(Users, StandaloneActionIsRegistered) {
   auto r = app.run("ping", json::object(), kSignedIn);
   ASSERT_TRUE(r.ok()) << r.error->message();
   EXPECT_EQ(r.output.at("message").as_string(), "pong");
+  EXPECT_EQ(r.output.at("database").as_string(), app.db().dialect());
 }
 
 }  // namespace

@@ -17,6 +17,10 @@ namespace bb::db {
 struct Migration {
   std::string name;  // unique and ordered within its group: "bunbase/0001_runs.sql", "app/001_init.sql"
   std::string sql;
+  // Empty: every database. "sqlite" or "postgres": only that one, so one name can have a
+  // variant per dialect (an app's 001_init.sqlite.sql and 001_init.pg.sql are both
+  // "app/001_init.sql"); the others are skipped as if absent.
+  std::string dialect = {};
 };
 
 struct MigrationError : std::runtime_error {
@@ -28,11 +32,18 @@ struct MigrationStatus {
   std::vector<std::string> pending;  // not yet applied, in order
 };
 
+// Both take the migrations meant for `db.dialect()` and ignore the rest.
 // Verifies the checksums of applied migrations and lists what is pending. Throws MigrationError.
 MigrationStatus migration_status(Database& db, std::span<const Migration> migrations);
 // Applies every pending migration, each in its own transaction; returns their names.
 std::vector<std::string> migrate(Database& db, std::span<const Migration> migrations);
 
 std::string sha256_hex(std::string_view data);
+
+// The framework's own migrations are written for SQLite; this is their PostgreSQL text. It
+// knows the few SQLite forms they use (WITHOUT ROWID, AUTOINCREMENT keys, REAL, strftime
+// defaults, COLLATE NOCASE) and throws MigrationError if one of those is left untranslated.
+// Not meant for an app's SQL: an app writes portable SQL or .pg.sql variants.
+std::string framework_sql_for_postgres(std::string_view sqlite_sql);
 
 }  // namespace bb::db

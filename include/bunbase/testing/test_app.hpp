@@ -6,6 +6,10 @@
 //   auto r = app.run("createUser", {{"email", "ada@example.com"}, {"name", "Ada"}});
 //   EXPECT_TRUE(r.ok());
 //   auto out = app.call<CreateUserOutput>("createUser", {...});   // throws bb::Error
+//
+// On PostgreSQL (a postgres:// database.url, or BUNBASE_TEST_DATABASE_URL in the environment,
+// which test_config() reads) each TestApp works in a schema of its own, created empty and
+// dropped when the TestApp ends, so tests sharing one server never see each other's rows.
 #pragma once
 
 #include <boost/json/parse.hpp>
@@ -25,6 +29,9 @@ struct CallOptions {
 class TestApp {
  public:
   explicit TestApp(const AppManifest& manifest, Config config = test_config());
+  ~TestApp();
+  TestApp(const TestApp&) = delete;
+  TestApp& operator=(const TestApp&) = delete;
 
   RunResult run(std::string_view action, boost::json::value input = boost::json::object(),
                 const CallOptions& options = {});
@@ -53,11 +60,13 @@ class TestApp {
   App& app() { return *app_; }
   db::Database& db() { return app_->db(); }
 
-  // In-memory SQLite, run history on, console logs at warn and above, auth off (turn it on with
-  // c.auth.enabled; passwords are hashed with the cheapest argon2id parameters).
+  // In-memory SQLite (or $BUNBASE_TEST_DATABASE_URL), run history on, console logs at warn and
+  // above, auth off (turn it on with c.auth.enabled; passwords are hashed with the cheapest
+  // argon2id parameters).
   static Config test_config();
 
  private:
+  std::string server_url_, schema_;  // PostgreSQL: the server and this TestApp's schema
   std::unique_ptr<App> app_;
 };
 

@@ -5,17 +5,18 @@ namespace {
 struct Pong {
   std::string message;
   std::string time;
+  std::string database;  // "sqlite" or "postgres"
 };
-BOOST_DESCRIBE_STRUCT(Pong, (), (message, time))
+BOOST_DESCRIBE_STRUCT(Pong, (), (message, time, database))
 }  // namespace
 
 BUNBASE_ACTION(ping) {
   return bb::action<bb::Empty, Pong>(
       {.name = "ping",
-       .description = "Answers pong with the database's clock",
+       .description = "Answers pong once the database answers, with the time and which database it is",
        .triggers = {bb::triggers::api("GET", "/ping")}},
       [](const bb::Empty&, bb::Context& ctx) {
-        auto now = ctx.db.query_one("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS t");
-        return Pong{"pong", std::string(now->at("t").as_string())};
+        ctx.db.query_one("SELECT 1 AS ok");
+        return Pong{"pong", bb::iso_now(), std::string(ctx.db.dialect())};
       });
 }

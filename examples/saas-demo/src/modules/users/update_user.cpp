@@ -19,7 +19,7 @@ bb::Action update_user() {
         if (in.name) changes["name"] = *in.name;
         if (in.role) changes["role"] = boost::describe::enum_to_string(*in.role, "user");
         if (changes.empty()) return find_user_or_throw(ctx.db, in.id);
-        changes["updated_at"] = ctx.db.query_one("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now') AS t")->at("t");
+        changes["updated_at"] = bb::iso_now();
         try {
           if (ctx.db.update("users", changes, "id = $1", {in.id}) == 0)
             throw bb::Error(bb::ErrorCode::not_found, "user not found");
