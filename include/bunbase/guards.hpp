@@ -75,7 +75,8 @@ struct RateLimit {
 };
 
 // At most `limit` runs per window and key; then 429 with Retry-After, and RateLimit-Limit,
-// RateLimit-Remaining and RateLimit-Reset headers on every HTTP response. In memory, per process.
+// RateLimit-Remaining and RateLimit-Reset headers on every HTTP response. In memory, per
+// process, on SQLite; on PostgreSQL the windows are in the database, shared by the instances.
 Guard rate_limit(RateLimit options);
 
 }  // namespace bb::guards

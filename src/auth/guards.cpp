@@ -1,6 +1,7 @@
 // authenticated() and rate_limit(); the organization guards are in src/saas/org_guards.cpp.
 #include "bunbase/guards.hpp"
 
+#include <atomic>
 #include <memory>
 
 #include "bunbase/auth/identity.hpp"
@@ -41,11 +42,15 @@ std::string describe(const RateLimit& o) {
 }  // namespace
 
 Guard rate_limit(RateLimit options) {
-  auto limiter = std::make_shared<auth::RateLimiter>(options.limit, options.window);
   std::string name = describe(options);
+  // Each guard counts on its own, in the shared table too: its scope is its place among the
+  // rate_limit() calls, which every instance of the app makes in the same order.
+  static std::atomic<int> declared{0};
+  auto limiter = std::make_shared<auth::RateLimiter>(options.limit, options.window,
+                                                     name + "#" + std::to_string(declared.fetch_add(1)));
   return Guard(std::move(name), [limiter, o = std::move(options)](Context& ctx) {
     if (ctx.auth.is_system()) return;
-    auto d = limiter->hit(rate_key(ctx, o));
+    auto d = limiter->hit(rate_key(ctx, o), &ctx.db);
     if (ctx.response) {
       ctx.response->set_header("RateLimit-Limit", std::to_string(d.limit));
       ctx.response->set_header("RateLimit-Remaining", std::to_string(d.remaining));

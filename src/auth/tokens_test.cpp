@@ -33,16 +33,16 @@ TEST(RateLimiter, AllowsTheLimitPerWindowThenRefusesUntilItEnds) {
   bb::auth::RateLimiter limiter(3, 10s);
   auto t0 = bb::auth::RateLimiter::Clock::now();
   for (int i = 0; i < 3; ++i) {
-    auto d = limiter.hit("ip:1", t0 + 1s);
+    auto d = limiter.hit("ip:1", nullptr, t0 + 1s);
     EXPECT_TRUE(d.allowed);
     EXPECT_EQ(d.remaining, 2 - i);
   }
-  auto refused = limiter.hit("ip:1", t0 + 4s);
+  auto refused = limiter.hit("ip:1", nullptr, t0 + 4s);
   EXPECT_FALSE(refused.allowed);
   EXPECT_EQ(refused.remaining, 0);
   EXPECT_EQ(refused.reset, 7s);
-  EXPECT_TRUE(limiter.hit("ip:2", t0 + 4s).allowed) << "keys are independent";
-  EXPECT_TRUE(limiter.hit("ip:1", t0 + 11s).allowed) << "a new window starts";
+  EXPECT_TRUE(limiter.hit("ip:2", nullptr, t0 + 4s).allowed) << "keys are independent";
+  EXPECT_TRUE(limiter.hit("ip:1", nullptr, t0 + 11s).allowed) << "a new window starts";
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 
 #include <sodium.h>
 
-#include "src/util/iso_time.hpp"
+#include <optional>
 #include <set>
 #include <unordered_map>
+
+#include "src/util/iso_time.hpp"
 
 namespace bb::db {
 
@@ -28,13 +30,12 @@ void ensure_table(Database& db) {
 
 bool meant_for(const Migration& m, const Database& db) { return m.dialect.empty() || m.dialect == db.dialect(); }
 
-}  // namespace
-
-MigrationStatus migration_status(Database& db, std::span<const Migration> migrations) {
-  ensure_table(db);
+// The status from what bunbase_migrations records (nothing when the table does not exist yet).
+MigrationStatus read_status(Database& db, std::span<const Migration> migrations, bool table_exists) {
   std::unordered_map<std::string, std::string> recorded;
-  for (const auto& row : db.query("SELECT name, checksum FROM bunbase_migrations"))
-    recorded.emplace(std::string(row.at("name").as_string()), std::string(row.at("checksum").as_string()));
+  if (table_exists)
+    for (const auto& row : db.query("SELECT name, checksum FROM bunbase_migrations"))
+      recorded.emplace(std::string(row.at("name").as_string()), std::string(row.at("checksum").as_string()));
   MigrationStatus status;
   std::set<std::string> seen;
   for (const auto& m : migrations) {
@@ -55,24 +56,54 @@ MigrationStatus migration_status(Database& db, std::span<const Migration> migrat
   return status;
 }
 
-std::vector<std::string> migrate(Database& db, std::span<const Migration> migrations) {
-  MigrationStatus status = migration_status(db, migrations);
-  std::vector<std::string> done;
-  for (const auto& name : status.pending) {
-    const Migration* m = nullptr;
-    for (const auto& candidate : migrations)
-      if (candidate.name == name && meant_for(candidate, db)) m = &candidate;
-    try {
-      db.transaction([&](Database& tx) {
-        tx.exec_script(m->sql);
-        tx.exec("INSERT INTO bunbase_migrations (name, checksum, applied_at) VALUES ($1, $2, $3)",
-                {m->name, sha256_hex(m->sql), util::iso_now()});
-      });
-    } catch (const std::exception& e) {
-      throw MigrationError("migration \"" + m->name + "\" failed: " + e.what());
-    }
-    done.push_back(m->name);
+// Instances sharing one PostgreSQL database migrate one at a time: an advisory lock, keyed by
+// this constant ("bb" "mi") and the schema the migrations create their tables in, so that two
+// apps (or two tests) in different schemas of one database do not wait for each other.
+constexpr std::string_view kLockSql = "SELECT pg_advisory_xact_lock(25186, hashtext(current_schema()))";
+
+}  // namespace
+
+MigrationStatus migration_status(Database& db, std::span<const Migration> migrations) {
+  if (db.dialect() == "postgres") {
+    // Read only: another instance may be creating the table in its migrate (CREATE TABLE IF
+    // NOT EXISTS would then fail on PostgreSQL's catalog instead of waiting for it).
+    const bool exists = db.query_one("SELECT to_regclass('bunbase_migrations') IS NOT NULL AS e")->at("e").as_bool();
+    return read_status(db, migrations, exists);
   }
+  ensure_table(db);
+  return read_status(db, migrations, true);
+}
+
+std::vector<std::string> migrate(Database& db, std::span<const Migration> migrations) {
+  // One transaction around the whole run is the lock between instances: PostgreSQL's advisory
+  // lock ends with it (its DDL is transactional), and SQLite's BEGIN IMMEDIATE holds the file's
+  // write lock. What is pending is read once the lock is held, so a migration another instance
+  // applied meanwhile is not applied again. Each migration is a savepoint: one that fails is
+  // rolled back alone, those before it stay applied (committed below), and it is reported.
+  std::vector<std::string> done;
+  std::optional<MigrationError> failure;
+  db.transaction([&](Database& tx) {
+    if (tx.dialect() == "postgres") tx.query(kLockSql, Params{});
+    ensure_table(tx);
+    MigrationStatus status = read_status(tx, migrations, true);
+    for (const auto& name : status.pending) {
+      const Migration* m = nullptr;
+      for (const auto& candidate : migrations)
+        if (candidate.name == name && meant_for(candidate, tx)) m = &candidate;
+      try {
+        tx.transaction([&](Database& sp) {
+          sp.exec_script(m->sql);
+          sp.exec("INSERT INTO bunbase_migrations (name, checksum, applied_at) VALUES ($1, $2, $3)",
+                  {m->name, sha256_hex(m->sql), util::iso_now()});
+        });
+      } catch (const std::exception& e) {
+        failure.emplace("migration \"" + m->name + "\" failed: " + e.what());
+        return;
+      }
+      done.push_back(m->name);
+    }
+  });
+  if (failure) throw *failure;
   return done;
 }
 

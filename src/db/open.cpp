@@ -1,5 +1,7 @@
 // bb::db::open: picks the driver from the URL's scheme. The only file that knows every driver.
 #include "bunbase/db/database.hpp"
+#include "bunbase/db/notifications.hpp"
+#include "src/db/pg/listener.hpp"
 #include "src/db/pg/pg_database.hpp"
 #include "src/db/sqlite/sqlite_database.hpp"
 
@@ -32,6 +34,13 @@ std::unique_ptr<Database> open(std::string_view url, const OpenOptions& options)
     return std::make_unique<pg::PgDatabase>(std::string(url), options);
   throw DbError(DbError::Kind::connection, "unsupported DATABASE_URL \"" + without_password(url) +
                                                "\" (expected sqlite://PATH or postgres://...)");
+}
+
+std::unique_ptr<Listener> listen(std::string_view url, const std::vector<std::string>& channels,
+                                 const OpenOptions& options) {
+  if (!url.starts_with("postgres://") && !url.starts_with("postgresql://"))
+    throw DbError(DbError::Kind::connection, "LISTEN/NOTIFY needs PostgreSQL, not \"" + without_password(url) + "\"");
+  return std::make_unique<pg::PgListener>(pg::parse_url(std::string(url), options), channels);
 }
 
 }  // namespace bb::db

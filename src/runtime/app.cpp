@@ -31,7 +31,11 @@ void App::open() {
       std::filesystem::create_directories(file.parent_path(), ec);
     }
   }
-  db_ = db::open(url, {.readers = config_.database.readers, .busy_timeout_ms = config_.database.busy_timeout_ms});
+  db_ = db::open(url, {.readers = config_.database.readers,
+                       .busy_timeout_ms = config_.database.busy_timeout_ms,
+                       .pool_max = config_.database.pool.max,
+                       .connect_timeout_ms = config_.database.pool.connect_timeout_ms,
+                       .statement_timeout_ms = config_.database.pool.statement_timeout_ms});
   if (config_.persistence.enabled) {
     buffer_ = std::make_unique<WriteBuffer>(
         *db_, WriteBuffer::Options{.flush_interval = std::chrono::milliseconds(config_.persistence.flush_interval_ms),
@@ -46,7 +50,9 @@ void App::open() {
   bus_ = std::make_unique<EventBus>(registry_, *executor_, *db_, *log_,
                                     EventBus::Options{.workers = config_.events.workers,
                                                       .capacity = config_.events.capacity,
-                                                      .fail_when_full = config_.events.overflow == "fail"});
+                                                      .fail_when_full = config_.events.overflow == "fail",
+                                                      // Other instances may share a PostgreSQL database.
+                                                      .cluster_url = db_->dialect() == "postgres" ? config_.database.url : ""});
   queue_ = std::make_unique<JobQueue>(registry_, *executor_, *db_, *log_, config_.queue, config_.events.retention);
   scheduler_ = std::make_unique<Scheduler>(registry_, *executor_, *db_, *log_, config_.cron);
   executor_->connect(bus_.get(), queue_.get());

@@ -74,11 +74,20 @@ class TomlReader {
     integer(root_, "port", c.port, 0, 65535);
     str(root_, "environment", c.environment);
     if (auto* db = table("database")) {
-      check_keys(*db, "database.", {"url", "migrate_on_start", "readers", "busy_timeout_ms"});
+      check_keys(*db, "database.", {"url", "migrate_on_start", "readers", "busy_timeout_ms", "pool"});
       str(*db, "url", c.database.url, "database.");
       boolean(*db, "migrate_on_start", c.database.migrate_on_start, "database.");
       integer(*db, "readers", c.database.readers, 1, 64, "database.");
       integer(*db, "busy_timeout_ms", c.database.busy_timeout_ms, 0, 600000, "database.");
+      if (auto n = (*db)["pool"]; n) {
+        if (!n.is_table()) bad(file_, "database.pool", "expected a table ([database.pool])");
+        const auto& t = *n.as_table();
+        const std::string pp = "database.pool.";
+        check_keys(t, pp, {"max", "connect_timeout_ms", "statement_timeout_ms"});
+        integer(t, "max", c.database.pool.max, 1, 1000, pp);
+        integer(t, "connect_timeout_ms", c.database.pool.connect_timeout_ms, 1, 600000, pp);
+        integer(t, "statement_timeout_ms", c.database.pool.statement_timeout_ms, 0, 86400000, pp);
+      }
     }
     if (auto* h = table("http")) {
       check_keys(*h, "http.", {"body_limit", "io_threads", "workers", "idle_timeout_s", "shutdown_timeout_ms"});
@@ -397,6 +406,7 @@ Config load_config(const ConfigSources& sources) {
   if (auto v = getenv("PORT")) c.port = parse_int(env, "PORT", *v, 0, 65535);
   if (auto v = getenv("BUNBASE_ENV")) c.environment = *v;
   if (auto v = getenv("DATABASE_URL")) c.database.url = *v;
+  if (auto v = getenv("DATABASE_POOL_MAX")) c.database.pool.max = parse_int(env, "DATABASE_POOL_MAX", *v, 1, 1000);
   if (auto v = getenv("BUNBASE_MIGRATE_ON_START")) c.database.migrate_on_start = parse_bool(env, "BUNBASE_MIGRATE_ON_START", *v);
   if (auto v = getenv("BUNBASE_BODY_LIMIT")) {
     try {

@@ -4,7 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <latch>
 #include <map>
+#include <thread>
+
+#include "bunbase/db/database.hpp"
+#include "bunbase/testing/test_app.hpp"
+#include "tests/support/pg_cluster.hpp"
 
 namespace {
 
@@ -73,6 +79,78 @@ level = "debug"
   EXPECT_FALSE(c.persistence.enabled);
   EXPECT_EQ(c.http.body_limit, 1024u);
   std::filesystem::remove(path);
+}
+
+TEST(Config, DatabasePool) {
+  Env env;
+  auto c = bb::load_config({.path = std::nullopt, .getenv = env.fn()});
+  EXPECT_EQ(c.database.pool.max, 10);
+  EXPECT_EQ(c.database.pool.connect_timeout_ms, 5000);
+  EXPECT_EQ(c.database.pool.statement_timeout_ms, 0) << "no statement timeout unless asked";
+
+  auto path = write_file("pool.toml", R"(
+[database]
+url = "postgres://app@db/app"
+[database.pool]
+max = 25
+connect_timeout_ms = 1500
+statement_timeout_ms = 30000
+)");
+  c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.database.pool.max, 25);
+  EXPECT_EQ(c.database.pool.connect_timeout_ms, 1500);
+  EXPECT_EQ(c.database.pool.statement_timeout_ms, 30000);
+  env.vars = {{"DATABASE_POOL_MAX", "40"}};
+  c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.database.pool.max, 40) << "the environment wins over the file";
+  EXPECT_EQ(c.database.pool.connect_timeout_ms, 1500);
+
+  env.vars = {{"DATABASE_POOL_MAX", "0"}};
+  EXPECT_NE(load_error({.getenv = env.fn()}).find("DATABASE_POOL_MAX"), std::string::npos);
+  env.vars.clear();
+  auto unknown = write_file("pool-unknown.toml", "[database.pool]\nmin = 2\n");
+  EXPECT_NE(load_error({.path = unknown, .getenv = env.fn()}).find("database.pool.min: unknown key"), std::string::npos);
+  auto negative = write_file("pool-negative.toml", "[database.pool]\nstatement_timeout_ms = -1\n");
+  EXPECT_NE(load_error({.path = negative, .getenv = env.fn()}).find("database.pool.statement_timeout_ms"),
+            std::string::npos);
+  auto scalar = write_file("pool-scalar.toml", "[database]\npool = 5\n");
+  EXPECT_NE(load_error({.path = scalar, .getenv = env.fn()}).find("database.pool: expected a table"), std::string::npos);
+  for (auto& p : {path, unknown, negative, scalar}) std::filesystem::remove(p);
+}
+
+// The app opens PostgreSQL with [database.pool]: its connections carry the statement timeout,
+// and there are at most `max` of them (a caller beyond waits busy_timeout_ms, then fails).
+TEST(ConfigOnPostgres, TheAppOpensItsDatabaseWithThePoolSettings) {
+  bb::Config c = bb::testing::TestApp::test_config();
+  if (!c.database.url.starts_with("postgres")) c.database.url = bb::testing::PgCluster::shared().url();
+  c.persistence.enabled = false;
+  c.database.busy_timeout_ms = 200;
+  c.database.pool = {.max = 2, .connect_timeout_ms = 2000, .statement_timeout_ms = 1500};
+  static const bb::AppManifest manifest{.name = "pool-test"};  // the app keeps a reference
+  bb::testing::TestApp app(manifest, c);
+  EXPECT_EQ(app.db().query_one("SHOW statement_timeout")->at("statement_timeout").as_string(), "1500ms");
+
+  std::latch holding(2), done(1);
+  std::vector<std::thread> holders;
+  for (int i = 0; i < 2; ++i)
+    holders.emplace_back([&] {
+      app.db().transaction([&](bb::db::Database& tx) {
+        tx.query("SELECT 1");
+        holding.count_down();
+        done.wait();
+      });
+    });
+  holding.wait();
+  try {
+    app.db().query("SELECT 1");
+    ADD_FAILURE() << "a third connection beyond max = 2";
+  } catch (const bb::db::DbError& e) {
+    EXPECT_EQ(e.kind(), bb::db::DbError::Kind::busy) << e.what();
+    EXPECT_NE(std::string(e.what()).find("all 2 of the pool"), std::string::npos) << e.what();
+  }
+  done.count_down();
+  for (auto& t : holders) t.join();
+  EXPECT_EQ(app.db().query("SELECT 1").size(), 1u) << "a connection is free again";
 }
 
 TEST(Config, MistakesAreReportedWithTheKey) {

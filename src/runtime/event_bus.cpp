@@ -8,6 +8,7 @@
 #include "bunbase/core/id.hpp"
 #include "bunbase/core/time.hpp"
 #include "bunbase/db/database.hpp"
+#include "bunbase/db/migrations.hpp"
 
 namespace bb {
 
@@ -20,6 +21,10 @@ Auth subscriber_auth(const Auth& from) {
   a.org_id = from.org_id;
   return a;
 }
+
+// Set on the bus's own threads: a subscriber that emits must never wait for room that only
+// these threads can make.
+thread_local bool on_bus_thread = false;
 
 }  // namespace
 
@@ -39,15 +44,21 @@ EventBus::EventBus(const Registry& registry, Executor& executor, db::Database& d
       if (const auto* e = std::get_if<EventTrigger>(&t.spec)) subscribers_.push_back({a.get(), e});
   if (subscribers_.empty()) return;  // nothing to deliver to: no threads
   for (int i = 0; i < std::max(1, options_.workers); ++i) threads_.emplace_back([this] { loop(); });
+  if (!options_.cluster_url.empty()) {
+    instance_ = new_id();
+    // NOTIFY is heard database-wide: apps (or tests) in other schemas of the same database
+    // have channels of their own.
+    auto schema = db_.query_one("SELECT current_schema() AS s");
+    channel_ = std::string(kEventsChannel) + "_" +
+               db::sha256_hex(schema && schema->at("s").is_string() ? std::string(schema->at("s").as_string()) : "")
+                   .substr(0, 16);
+    listener_ = db::listen(options_.cluster_url, {channel_});
+    relay_thread_ = std::thread([this] { relay_loop(); });
+  }
 }
 
 EventBus::~EventBus() { stop(); }
 
-namespace {
-// Set on the bus's own threads: a subscriber that emits must never wait for room that only
-// these threads can make.
-thread_local bool on_bus_thread = false;
-}  // namespace
 
 std::size_t EventBus::subscribers_of(std::string_view name) const {
   std::size_t n = 0;
@@ -72,35 +83,70 @@ void EventBus::release(std::string_view name) {
   reserved_ -= std::min(reserved_, n);
 }
 
+bool EventBus::record(const std::string& id, const PendingEvent& event, const Context& from) {
+  try {
+    db_.exec(
+        "INSERT INTO events (id, name, payload, run_id, trace_id, emitted_at, user_id, org_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        {id, event.name, boost::json::serialize(event.payload), from.run_id, from.trace_id, iso_now(),
+         from.auth.is_user() ? db::Value(from.auth.user_id) : db::Value(nullptr),
+         from.auth.org_id.empty() ? db::Value(nullptr) : db::Value(from.auth.org_id)});
+    return true;
+  } catch (const std::exception& e) {  // the record is for the dashboard: delivery goes on
+    log_.warn("event not recorded", {{"event", event.name}, {"error", e.what()}});
+    return false;
+  }
+}
+
 void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait) {
   const std::string id = new_id();
   emitted_.fetch_add(1, std::memory_order_relaxed);
-  try {
-    db_.exec("INSERT INTO events (id, name, payload, run_id, trace_id, emitted_at) VALUES ($1, $2, $3, $4, $5, $6)",
-             {id, event.name, boost::json::serialize(event.payload), from.run_id, from.trace_id, iso_now()});
-  } catch (const std::exception& e) {  // the record is for the dashboard: delivery goes on
-    log_.warn("event not recorded", {{"event", event.name}, {"error", e.what()}});
+  // Cluster mode: every instance's relay hears of it and one runs each subscriber. When it
+  // cannot be published, it is delivered here rather than lost.
+  if (listener_ && !wait) {
+    if (!options_.fail_when_full && !on_bus_thread) {  // block mode: wait for room here, as locally
+      std::unique_lock lock(mutex_);
+      room_.wait(lock, [&] { return stopping_ || waiting_.size() + relaying_ < options_.capacity; });
+    }
+    if (record(id, event, from)) {
+      publish(id, event, from);
+      return;
+    }
   }
-  for (const auto& s : subscribers_) {
-    if (!matches(s.trigger->pattern, event.name)) continue;
-    Delivery d{&s, id, event.name, std::string(from.trace_id), std::string(from.run_id), event.payload,
+  const bool recorded = listener_ && !wait ? false : record(id, event, from);
+  std::vector<const Subscriber*> here;
+  for (const auto& s : subscribers_)
+    if (matches(s.trigger->pattern, event.name)) here.push_back(&s);
+  if (listener_ && wait && recorded) {
+    // emit_sync runs them here and now: claimed first, so no other instance runs them too.
+    std::vector<const Subscriber*> shared;
+    for (const auto* s : here)
+      if (!s->trigger->options.broadcast) shared.push_back(s);
+    (void)claim(id, shared);
+  }
+  for (const auto* s : here) {
+    Delivery d{s, id, event.name, std::string(from.trace_id), std::string(from.run_id), event.payload,
                subscriber_auth(from.auth)};
     if (wait) {
       run(d);
       continue;
     }
-    std::unique_lock lock(mutex_);
-    if (options_.fail_when_full)  // admit() reserved the room
-      reserved_ -= std::min<std::size_t>(reserved_, 1);
-    else if (!on_bus_thread)
-      room_.wait(lock, [&] { return stopping_ || waiting_.size() < options_.capacity; });
-    if (stopping_) {
-      log_.warn("event dropped: the bus is stopping", {{"event", event.name}});
-      continue;
-    }
-    waiting_.push_back(std::move(d));
-    wake_.notify_one();
+    enqueue(std::move(d), options_.fail_when_full);  // fail mode: admit() reserved the room
   }
+}
+
+void EventBus::enqueue(Delivery d, bool reserved) {
+  std::unique_lock lock(mutex_);
+  if (reserved)
+    reserved_ -= std::min<std::size_t>(reserved_, 1);
+  else if (!on_bus_thread)
+    room_.wait(lock, [&] { return stopping_ || waiting_.size() < options_.capacity; });
+  if (stopping_) {
+    log_.warn("event dropped: the bus is stopping", {{"event", d.name}});
+    return;
+  }
+  waiting_.push_back(std::move(d));
+  wake_.notify_one();
 }
 
 void EventBus::run(Delivery& d) {
@@ -153,17 +199,28 @@ void EventBus::loop() {
 
 void EventBus::drain() {
   std::unique_lock lock(mutex_);
-  idle_.wait(lock, [&] { return waiting_.empty() && running_ == 0; });
+  idle_.wait(lock, [&] { return waiting_.empty() && running_ == 0 && unsettled_.empty(); });
 }
 
 void EventBus::stop() {
   {
     std::lock_guard lock(mutex_);
     if (stopping_ && threads_.empty()) return;
+  }
+  if (listener_) {
+    // What this instance published is delivered before it goes (a one-shot `run` command
+    // emits and stops at once), unless the relay cannot get it done in a few seconds.
+    std::unique_lock lock(mutex_);
+    idle_.wait_for(lock, std::chrono::seconds(5), [&] { return unsettled_.empty(); });
+  }
+  {
+    std::lock_guard lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
   room_.notify_all();
+  if (listener_) listener_->interrupt();
+  if (relay_thread_.joinable()) relay_thread_.join();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }

@@ -130,6 +130,33 @@ std::vector<db::Migration> framework_migrations() {
                  "CREATE COLLATION IF NOT EXISTS bunbase_nocase "
                  "(provider = icu, locale = 'und-u-ks-level2', deterministic = false);",
                  "postgres"});
+  all.push_back({"bunbase/0005_event_deliveries.sql", R"sql(
+-- Who emitted each event: its subscribers run as that user on whichever instance runs them.
+ALTER TABLE events ADD COLUMN user_id TEXT;
+ALTER TABLE events ADD COLUMN org_id TEXT;
+CREATE INDEX events_emitted ON events (emitted_at);
+
+-- Several instances on one PostgreSQL: the instance that runs each subscriber of an event,
+-- the first to insert the row, so that each subscriber runs once across all of them.
+CREATE TABLE event_deliveries (
+  event_id   TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  action     TEXT NOT NULL,
+  instance   TEXT NOT NULL,
+  claimed_at TEXT NOT NULL,
+  PRIMARY KEY (event_id, action)
+);
+)sql"});
+  all.push_back({"bunbase/0006_rate_limits.sql", R"sql(
+-- Rate-limit windows shared by the instances of an app on PostgreSQL (bb::auth::RateLimiter):
+-- "<limiter>|<key>" -> the window's start and end (Unix ms) and the hits in it.
+CREATE TABLE rate_limits (
+  key             TEXT PRIMARY KEY,
+  window_start_ms BIGINT NOT NULL,
+  expires_ms      BIGINT NOT NULL,
+  hits            INTEGER NOT NULL
+);
+CREATE INDEX rate_limits_expires ON rate_limits (expires_ms);
+)sql"});
   return all;
 }
 

@@ -54,9 +54,16 @@ std::string quoted_list(const std::vector<std::string>& items) {
 }
 
 // The claim statements for a group of workers: the first due pending job (by priority, then
-// time; read in the order of the jobs_pending index, which SQLite is told to use since it
-// would otherwise pick the status index and sort), else a running one whose lease expired (its
-// worker died). One UPDATE each: of two claimers, one wins.
+// time), else a running one whose lease expired (its worker died).
+//
+// SQLite: one UPDATE whose subquery picks the job, read in the order of the jobs_pending index
+// (SQLite is told to use it, since it would otherwise pick the status index and sort); writes
+// are serialised, so of two claimers one wins.
+//
+// PostgreSQL: claimers run at once, so the pick locks its row with FOR UPDATE SKIP LOCKED in a
+// CTE: a claimer passes over the rows others are claiming instead of queueing behind them
+// (and, once it holds the lock, PostgreSQL checks the row still matches, so a job another
+// claimer just took is never taken twice). The UPDATE then only touches the locked row.
 std::string claim_sql(const std::vector<std::string>& queues, bool others, bool expired, bool sqlite) {
   std::string filter = queues.empty() ? "1 = 1"
                                       : std::string("queue ") + (others ? "NOT IN (" : "IN (") + quoted_list(queues) + ")";
@@ -65,8 +72,11 @@ std::string claim_sql(const std::vector<std::string>& queues, bool others, bool 
               : std::string("SELECT id FROM jobs") + (sqlite ? " INDEXED BY jobs_pending" : "") +
                     " WHERE status = 'pending' AND run_at <= $3 AND " + filter +
                     " ORDER BY priority DESC, run_at, id LIMIT 1";
-  return "UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = $1, lease_until = $2, "
-         "updated_at = $3 WHERE id = (" + pick + ") RETURNING " + std::string(kClaimed);
+  const std::string set =
+      "UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = $1, lease_until = $2, updated_at = $3 ";
+  if (sqlite) return set + "WHERE id = (" + pick + ") RETURNING " + std::string(kClaimed);
+  return "WITH picked AS (" + pick + " FOR UPDATE SKIP LOCKED) " + set +
+         "WHERE id IN (SELECT id FROM picked) RETURNING " + std::string(kClaimed);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <atomic>
 #include <chrono>
+#include <iostream>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -18,6 +20,7 @@
 #include "bunbase/db/database.hpp"
 #include "bunbase/runtime/app.hpp"
 #include "bunbase/testing/test_app.hpp"
+#include "tests/support/pg_cluster.hpp"
 
 namespace {
 
@@ -95,7 +98,20 @@ bb::Module jobs_module() {
                     {in.n, std::string(ctx.run_id)});
         return bb::Empty{};
       });
-  return bb::module({.name = "jobtest", .actions = {enqueuer, work, effect}});
+  // Enqueues inside its own transaction, then fails or not: the job commits with it or not at all.
+  auto in_transaction = bb::action<EnqueueIn, EnqueueOut>(
+      {.name = "enqueueInTransaction"}, [](const EnqueueIn& in, bb::Context& ctx) {
+        EnqueueOut out;
+        ctx.db.transaction([&](bb::db::Database& tx) {
+          tx.exec("INSERT INTO job_effects (n, run_id) VALUES ($1, $2)", {in.n, std::string(ctx.run_id)});
+          auto e = ctx.queue.add(in.target, json::object{{"n", in.n}});
+          out = {e.id, e.duplicate};
+          if (in.badInput.value_or(false))
+            throw bb::Error(bb::ErrorCode::conflict, "changed my mind").with_code("rolled_back");
+        });
+        return out;
+      });
+  return bb::module({.name = "jobtest", .actions = {enqueuer, work, effect, in_transaction}});
 }
 
 const bb::AppManifest& jobs_manifest() {
@@ -223,6 +239,45 @@ TEST_F(JobQueueTest, JobRunsAsQueueTriggerLinkedToTheEnqueuingRun) {
   EXPECT_EQ(app.run_jobs(), 1);
   EXPECT_TRUE(seen().back().auth.is_system());
   EXPECT_EQ(queue().stats().completed, 2u);
+}
+
+// A transactional outbox: the job row is written through the caller's transaction (the same
+// thread joins it on both drivers), so a rolled-back transaction leaves no job behind.
+TEST_F(JobQueueTest, EnqueueInATransactionCommitsOrRollsBackWithIt) {
+  db().exec("CREATE TABLE job_effects (n INTEGER NOT NULL UNIQUE, run_id TEXT NOT NULL)");
+  auto rolled_back = app.run("enqueueInTransaction", {{"target", "work"}, {"n", 1}, {"badInput", true}});
+  ASSERT_FALSE(rolled_back.ok());
+  EXPECT_EQ(rolled_back.error->code(), "rolled_back");
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs"), 0) << "the job went with the transaction";
+  EXPECT_EQ(count("SELECT count(*) AS n FROM job_effects"), 0);
+  EXPECT_EQ(queue().run_due(), 0);
+
+  auto committed = app.run("enqueueInTransaction", {{"target", "work"}, {"n", 2}});
+  ASSERT_TRUE(committed.ok()) << committed.error->message();
+  EXPECT_EQ(count("SELECT count(*) AS n FROM job_effects"), 1);
+  const std::string id = str(committed.output.at("id"));
+  EXPECT_EQ(str(job(id).at("status")), "pending") << "committed with the transaction";
+  EXPECT_EQ(queue().run_due(), 1);
+  ASSERT_EQ(seen().size(), 1u);
+  EXPECT_EQ(seen()[0].n, 2);
+  EXPECT_EQ(seen()[0].parent_run_id, committed.run_id);
+
+  // Seen from another thread (another connection on PostgreSQL) the job appears only at commit.
+  std::string inserted;
+  std::int64_t seen_outside = -1;
+  db().transaction([&](bb::db::Database& tx) {
+    inserted = queue().enqueue("work", json::object{{"n", 3}}, {}, nullptr).id;
+    EXPECT_EQ(tx.query_one("SELECT count(*) AS n FROM jobs WHERE id = $1", {inserted})->at("n").as_int64(), 1)
+        << "the transaction sees its own job";
+    if (db().dialect() == "postgres")  // SQLite's one writer would wait for this transaction
+      std::thread([&] {
+        seen_outside = db().query_one("SELECT count(*) AS n FROM jobs WHERE id = $1", {inserted})->at("n").as_int64();
+      }).join();
+  });
+  if (db().dialect() == "postgres") {
+    EXPECT_EQ(seen_outside, 0);
+  }
+  EXPECT_EQ(str(job(inserted).at("status")), "pending");
 }
 
 TEST_F(JobQueueTest, DelayedAndScheduledJobsWaitForTheirTime) {
@@ -486,6 +541,82 @@ TEST_F(JobQueueWorkers, ConcurrentClaimersRunEveryJobExactlyOnce) {
     EXPECT_EQ(app.app().jobs().stats().completed, static_cast<std::uint64_t>(kJobs));
     app.app().jobs().stop();  // idempotent
   }
+}
+
+// Several instances on one PostgreSQL schema (each an App with its own pool, as separate
+// processes would be), each with several threads claiming: FOR UPDATE SKIP LOCKED hands every
+// job to exactly one claimer, and nobody waits on or deadlocks with anybody else.
+TEST(JobQueueOnPostgres, ConcurrentInstancesClaimEveryJobExactlyOnce) {
+  bb::Config c = bb::testing::TestApp::test_config();
+  if (!c.database.url.starts_with("postgres")) c.database.url = bb::testing::PgCluster::shared().url();
+  c.persistence.enabled = false;  // the run history is not what this measures
+  {
+    std::lock_guard lock(g_mutex);
+    g_effects.clear();
+  }
+  bb::testing::TestApp first(jobs_manifest(), c);  // a fresh schema, migrated
+  bb::Config same = c;
+  same.database.url = first.app().config().database.url;  // that schema
+  constexpr int kInstances = 4, kThreads = 4, kJobs = 2000;
+  std::vector<std::unique_ptr<bb::App>> others;
+  for (int i = 1; i < kInstances; ++i) {
+    others.push_back(std::make_unique<bb::App>(jobs_manifest(), same));
+    others.back()->open();
+  }
+  std::vector<bb::App*> instances{&first.app()};
+  for (auto& o : others) instances.push_back(o.get());
+
+  first.db().exec("CREATE TABLE job_effects (n INTEGER NOT NULL UNIQUE, run_id TEXT NOT NULL)");
+  first.db().transaction([&](bb::db::Database&) {
+    for (int i = 0; i < kJobs; ++i)
+      first.app().jobs().enqueue("effect", json::object{{"n", i}}, {.priority = i % 3}, nullptr);
+  });
+
+  std::atomic<int> ran{0};
+  std::mutex errors_mutex;
+  std::vector<std::string> errors;
+  std::vector<std::thread> threads;
+  const auto started = std::chrono::steady_clock::now();
+  for (bb::App* app : instances)
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, app] {
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (ran.load() < kJobs && std::chrono::steady_clock::now() < deadline) {
+          try {
+            int n = app->jobs().run_due();
+            ran += n;
+            if (n == 0) std::this_thread::sleep_for(5ms);  // the last jobs are still running elsewhere
+          } catch (const std::exception& e) {
+            std::lock_guard lock(errors_mutex);
+            errors.push_back(e.what());
+          }
+        }
+      });
+  for (auto& t : threads) t.join();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+
+  EXPECT_TRUE(errors.empty()) << errors.size() << " claim errors, the first: " << errors.front();
+  EXPECT_EQ(ran.load(), kJobs);
+  auto n = [&](std::string_view sql) { return first.db().query_one(sql)->at("n").as_int64(); };
+  EXPECT_EQ(n("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1"), kJobs);
+  EXPECT_EQ(n("SELECT count(*) AS n FROM job_effects"), kJobs);
+  EXPECT_GE(n("SELECT count(DISTINCT worker_id) AS n FROM jobs"), kInstances) << "every instance claimed some";
+  std::uint64_t completed = 0, retried = 0, dead = 0;
+  for (bb::App* app : instances) {
+    completed += app->jobs().stats().completed;
+    retried += app->jobs().stats().retried;
+    dead += app->jobs().stats().dead;
+  }
+  EXPECT_EQ(completed, static_cast<std::uint64_t>(kJobs));
+  EXPECT_EQ(retried + dead, 0u);
+  {
+    std::lock_guard lock(g_mutex);
+    ASSERT_EQ(g_effects.size(), static_cast<std::size_t>(kJobs));
+    for (const auto& [job, runs] : g_effects) EXPECT_EQ(runs, 1) << "job " << job;
+  }
+  std::cout << "[ timing   ] " << kJobs << " jobs by " << kInstances << " instances x " << kThreads
+            << " threads in " << took.count() << " ms\n";
+  others.clear();  // before `first` drops the schema
 }
 
 }  // namespace

@@ -67,8 +67,10 @@ void Scheduler::sync() {
       const db::Value next_value = next ? db::Value(iso_time(*next)) : db::Value(nullptr);
       auto it = stored.find(e.id);
       if (it == stored.end()) {
+        // Another instance starting now may insert it first (on PostgreSQL its transaction
+        // runs beside this one): the row is the same, keep theirs.
         tx.exec("INSERT INTO scheduled_jobs (id, action, cron_expression, timezone, next_run_at, updated_at) "
-                "VALUES ($1, $2, $3, $4, $5, $6)",
+                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
                 {e.id, e.action->name(), e.trigger->expression, e.trigger->options.timezone, next_value, stamp});
         continue;
       }

@@ -286,6 +286,35 @@ TEST_F(SchedulerTest, TwoInstancesRacingForOneTickRunItOnce) {
   EXPECT_EQ(seen().size(), static_cast<std::size_t>(kRounds));
 }
 
+// Instances starting together each sync the triggers into the table: on PostgreSQL their
+// transactions run side by side, and the second insert of a row must not fail the sync.
+TEST_F(SchedulerTest, InstancesSyncingTogetherDoNotCollide) {
+  auto& a = app.app();
+  bb::Scheduler other(a.registry(), a.executor(), a.db(), a.log(), a.config().cron);
+  scheduler().sync();
+  const auto expected = ids();
+  for (int round = 0; round < 20; ++round) {
+    db().exec("DELETE FROM scheduled_jobs");
+    std::atomic<bool> go{false};
+    std::string error_here, error_there;
+    auto sync = [&](bb::Scheduler& s, std::string& error) {
+      while (!go) std::this_thread::yield();
+      try {
+        s.sync();
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    };
+    std::thread t1([&] { sync(scheduler(), error_here); });
+    std::thread t2([&] { sync(other, error_there); });
+    go = true;
+    t1.join();
+    t2.join();
+    EXPECT_EQ(error_here + error_there, "") << "round " << round;
+    EXPECT_EQ(ids(), expected) << "round " << round;
+  }
+}
+
 TEST_F(SchedulerTest, PausedScheduleDoesNotRun) {
   scheduler().sync();
   const std::string due = make_due("nightly");

@@ -118,8 +118,8 @@ Action delete_permission() {
         std::int64_t grants_removed = 0;
         ctx.db.transaction([&](db::Database& tx) {
           require_permission(tx, in.key);
-          auto row = tx.query_one("SELECT is_system FROM permissions WHERE key = $1", {in.key});
-          if (row && row->at("is_system") != 0)
+          // Tested in SQL: a boolean reads back as 0/1 from SQLite but true/false from PostgreSQL.
+          if (tx.query_one("SELECT 1 AS builtin FROM permissions WHERE key = $1 AND is_system", {in.key}))
             throw Error(ErrorCode::conflict, "a built-in permission cannot be removed",
                         boost::json::object{{"permission", in.key}})
                 .with_code("permission_in_use");

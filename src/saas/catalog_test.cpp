@@ -338,9 +338,14 @@ TEST_F(SaasCatalog, AFailedSwitchKeepsTheOldDefault) {
       succeeds(as_operator("createRoleSet", {{"key", "trusted"},
                                              {"name", "Trusted"},
                                              {"roles", {set_role("owner", true), set_role("admin", false, true)}}})));
-  db().exec_script(
-      "CREATE TRIGGER refuse_trusted BEFORE UPDATE OF is_default ON role_sets "
-      "WHEN NEW.is_default AND NEW.key = 'trusted' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  // A database that refuses the switch half way (a trigger; each dialect writes one its way).
+  db().exec_script(db().dialect() == "postgres"
+                       ? "CREATE FUNCTION refuse_trusted() RETURNS trigger LANGUAGE plpgsql AS "
+                         "$$ BEGIN RAISE EXCEPTION 'refused'; END $$; "
+                         "CREATE TRIGGER refuse_trusted BEFORE UPDATE OF is_default ON role_sets FOR EACH ROW "
+                         "WHEN (NEW.is_default AND NEW.key = 'trusted') EXECUTE FUNCTION refuse_trusted()"
+                       : "CREATE TRIGGER refuse_trusted BEFORE UPDATE OF is_default ON role_sets "
+                         "WHEN NEW.is_default AND NEW.key = 'trusted' BEGIN SELECT RAISE(ABORT, 'refused'); END");
   auto r = as_operator("updateRoleSet", {{"key", "trusted"}, {"name", "Renamed"}, {"is_default", true}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->kind(), ErrorCode::internal);

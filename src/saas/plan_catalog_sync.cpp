@@ -116,6 +116,11 @@ void sync_plans(db::Database& tx, const Config::Saas& saas, CatalogSyncReport& r
 CatalogSyncReport sync_catalog(db::Database& db, const Config::Saas& saas, LogSink& sink) {
   CatalogSyncReport report;
   db.transaction([&](db::Database& tx) {
+    // Instances starting together on one PostgreSQL database take turns (each then sees the
+    // rows the one before inserted, instead of inserting them again and failing on the key);
+    // on SQLite the transaction's write lock does the same.
+    if (tx.dialect() == "postgres")
+      tx.query("SELECT pg_advisory_xact_lock(25187, hashtext(current_schema()))", db::Params{});
     sync_features(tx, saas, report);
     sync_plans(tx, saas, report);
     report.features_unlisted = unlisted(tx, "features", saas.features);

@@ -1,6 +1,8 @@
 // The plans module: bunbase.toml's catalog synced on migrate, the public catalog anyone may read,
 // and the operator's changes (system_only: never a user, so never over HTTP).
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <tuple>
 
 #include "src/app/features.hpp"
@@ -67,6 +69,39 @@ boost::json::value feature_of(const boost::json::value& plan, std::string_view k
   for (const auto& f : plan.at("features").as_array())
     if (str(f.at("key")) == key) return f;
   return nullptr;
+}
+
+// Instances starting together each sync the catalog after migrating: they take turns (on
+// PostgreSQL an advisory lock; their transactions would otherwise both insert the same rows).
+TEST_F(Plans, InstancesSyncingTogetherDoNotCollide) {
+  const Config c = plans_config();
+  // Another instance's connections: a second database object (on one in-memory SQLite, the same).
+  std::unique_ptr<db::Database> second;
+  if (db().dialect() == "postgres") second = db::open(app_.app().config().database.url);
+  db::Database& other = second ? *second : db();
+  for (int round = 0; round < 10; ++round) {
+    db().exec_script("DELETE FROM plan_features; DELETE FROM plans; DELETE FROM features;");
+    std::atomic<bool> go{false};
+    std::string error_here, error_there;
+    auto run = [&](db::Database& d, std::string& error) {
+      while (!go) std::this_thread::yield();
+      try {
+        NullSink sink;
+        sync_catalog(d, c.saas, sink);
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    };
+    std::thread t1([&] { run(db(), error_here); });
+    std::thread t2([&] { run(other, error_there); });
+    go = true;
+    t1.join();
+    t2.join();
+    EXPECT_EQ(error_here + error_there, "") << "round " << round;
+    EXPECT_EQ(count("SELECT count(*) AS n FROM features"), 2) << "round " << round;
+    EXPECT_EQ(count("SELECT count(*) AS n FROM plans"), 2) << "round " << round;
+    EXPECT_EQ(count("SELECT count(*) AS n FROM plan_features"), 3) << "round " << round;
+  }
 }
 
 TEST_F(Plans, ModuleAndGuards) {
@@ -347,7 +382,7 @@ class PlansDisabled : public SaasTest {};
 
 TEST_F(PlansDisabled, NoModuleNoTables) {
   EXPECT_FALSE(app_.app().registry().find("listPublicPlans"));
-  EXPECT_TRUE(db().query("SELECT name FROM sqlite_master WHERE name = 'plans'").empty());
+  EXPECT_THROW(db().query("SELECT 1 FROM plans"), bb::db::DbError) << "no plans table";
 }
 
 TEST_F(Plans, TheOperatorSetsAPlansStripePrice) {

@@ -80,7 +80,7 @@ class Subscriptions : public SaasTest {
   std::vector<std::string> events() {
     std::vector<std::string> out;
     for (const auto& r :
-         db().query("SELECT name FROM subscription_events WHERE org_id = $1 ORDER BY rowid", {org}))
+         db().query("SELECT name FROM subscription_events WHERE org_id = $1 ORDER BY id", {org}))
       out.push_back(str(r.at("name")));
     return out;
   }

@@ -123,6 +123,9 @@ class Validator {
     if (!v.is_string()) return fail_type(n, v);
     std::string_view s(v.get_string().data(), v.get_string().size());
     bool ok = true;
+    // JSON allows "\u0000"; no database text column does (PostgreSQL refuses it, C APIs cut
+    // the string there), so it is refused here, once, with the field's path.
+    if (s.find('\0') != std::string_view::npos) return fail("must not contain the NUL character (U+0000)");
     if (n.min_length || n.max_length) {
       std::size_t len = utf8_length(s);
       if (n.min_length && len < *n.min_length) {

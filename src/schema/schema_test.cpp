@@ -187,6 +187,13 @@ TEST(SchemaString, InvalidPatternIsRejectedWhenCompiled) {
   EXPECT_NO_THROW(bb::compile_pattern("^[a-z]+$"));
 }
 
+TEST(SchemaString, TheNulCharacterIsRefusedAnywhereInAString) {
+  EXPECT_TRUE(FailsWith<std::string>(R"("a\u0000b")", "", "must not contain the NUL character (U+0000)"));
+  EXPECT_TRUE(FailsWith<bb::Email>(R"("\u0000")", "", "must not contain the NUL character (U+0000)"))
+      << "one issue: the other checks say nothing more";
+  EXPECT_TRUE(Valid<std::string>(R"("a\u0001b")"));
+}
+
 TEST(SchemaString, WrongTypes) {
   EXPECT_TRUE(FailsWith<std::string>("5", "", "expected string, got integer"));
   EXPECT_TRUE(FailsWith<std::string>("1.5", "", "expected string, got number"));

@@ -1,7 +1,7 @@
 // The auth module (/auth) of the real saas-demo over sockets: sign-up, sign-in and their rate
 // limits, sessions (cookie and bearer, expiry, renewal, sign-out), password change, API keys,
 // the CSRF check on cookie-authenticated requests, email verification and password reset through
-// the mail outbox, hostile input, and what the SQLite file holds (hashes, never secrets).
+// the mail outbox, hostile input, and what the database holds (hashes, never secrets).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -75,7 +75,7 @@ class AnonymousServer : public ::testing::Test {
   }
 
   DemoServer server{ServerOptions{.sign_in = false}};
-  Sqlite db{server.db_path()};
+  Db db{server.db_url()};
 };
 
 // The default demo server: owner@example.com is signed in and its bearer token goes with every
@@ -95,7 +95,7 @@ class SignedInServer : public ::testing::Test {
   }
 
   DemoServer server;
-  Sqlite db{server.db_path()};
+  Db db{server.db_url()};
 };
 
 // ================================================================================================
@@ -327,8 +327,8 @@ TEST(AuthRehash, WeakerHashIsUpgradedOnSignInAndStrongerIsKept) {
   const std::string email = "rehash@example.com", password = "the same password";
   sign_up(weak.port(), email, password);
   sign_up(strong.port(), email, password);
-  Sqlite weak_db(weak.db_path()), strong_db(strong.db_path());
-  auto hash_of = [&](Sqlite& db) {
+  Db weak_db(weak.db_url()), strong_db(strong.db_url());
+  auto hash_of = [&](Db& db) {
     auto rows = db.query("SELECT password_hash FROM users WHERE email = ?", {email});
     return rows.empty() ? std::string() : rows[0]["password_hash"].value_or("");
   };
@@ -607,7 +607,7 @@ TEST(AuthSessionExpiry, ConfiguredTokenExpiryIsTheCookiesAndTheSessionsLifetime)
   Account a = sign_up(server.port(), "hour@example.com");
   EXPECT_EQ(session_set_cookie(a.response).value_or(""), cookie_line(a.token, 3600)) << a.response;
   EXPECT_TRUE(about_from_now(str(a.response.json().at("expires_at")), std::chrono::hours(1))) << a.response;
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   EXPECT_TRUE(about_from_now(db.query("SELECT expires_at FROM sessions")[0]["expires_at"].value_or(""), std::chrono::hours(1)));
 }
 
@@ -944,7 +944,7 @@ TEST(AuthCsrfTrusted, ConfiguredTrustedOriginsPass) {
   expect_problem(http(server.port(), "POST", "/users", R"({"email":"d@example.com","name":"D"})",
                       session_cookie(a.token, {{"Origin", "http://app.example.com"}})),
                  403, "cross_site_request");
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   EXPECT_EQ(db.count("SELECT count(*) FROM users"), 3);
 }
 
@@ -977,7 +977,7 @@ class AuthEmail : public AnonymousServer {
   // The outbox rows of a kind, oldest first, with the token of the link they carry.
   std::vector<Mail> outbox(const std::string& kind) {
     std::vector<Mail> out;
-    for (auto& row : db.query("SELECT to_address, subject, body_text, kind FROM mail_outbox WHERE kind = ? ORDER BY created_at, rowid", {kind})) {
+    for (auto& row : db.query("SELECT to_address, subject, body_text, kind FROM mail_outbox WHERE kind = ? ORDER BY created_at, id", {kind})) {
       Mail m{row["to_address"].value_or(""), row["subject"].value_or(""), row["body_text"].value_or(""), row["kind"].value_or(""), ""};
       std::smatch match;
       if (std::regex_search(m.body, match, std::regex(R"(\?token=(bbt_[A-Za-z0-9_-]+))"))) m.token = match[1];
@@ -1410,11 +1410,8 @@ TEST(AuthStorage, NoPasswordTokenOrKeyReachesTheDatabaseOrTheLog) {
     EXPECT_EQ(sign_in(port, "secretive@example.com", secrets.back()).status, 401);
     ASSERT_EQ(server.stop(SIGTERM), 0) << "a clean stop flushes the run history";
     log = server.process().out() + server.process().err();
-    for (const char* suffix : {"", "-wal", "-journal"}) {
-      const std::filesystem::path p = server.db_path() + suffix;
-      if (std::filesystem::exists(p)) file_bytes += read_file(p);
-    }
-    Sqlite db(server.db_path());
+    file_bytes = server.database().contents();
+    Db db(server.db_url());
     // The run history is there (so the scan below means something), with the secrets redacted.
     auto runs = db.query("SELECT input, output FROM action_runs WHERE action_name = 'signUp'");
     ASSERT_EQ(runs.size(), 1u);
@@ -1428,7 +1425,7 @@ TEST(AuthStorage, NoPasswordTokenOrKeyReachesTheDatabaseOrTheLog) {
   ASSERT_FALSE(file_bytes.empty());
   for (const auto& secret : secrets) {
     SCOPED_TRACE(secret);
-    EXPECT_EQ(file_bytes.find(secret), std::string::npos) << "in the SQLite file";
+    EXPECT_EQ(file_bytes.find(secret), std::string::npos) << "in the database";
     EXPECT_EQ(log.find(secret), std::string::npos) << "in the server's output";
   }
 }

@@ -1,7 +1,7 @@
 // Work that runs in the background: the demo's user.created -> welcomeNewUser -> sendWelcomeEmail
 // chain in one trace, and jobs-app (tests/apps/jobs-app) for what needs a purpose-built app: a
 // kill -9 in the middle of jobs, a cron tick every second, start-up and enqueue errors, and two
-// instances sharing one SQLite file. Every wait polls with a deadline; timings are measured.
+// instances sharing one database. Every wait polls with a deadline; timings are measured.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -65,13 +65,13 @@ std::int64_t as_int(const std::optional<std::string>& v) { return v ? std::stoll
 
 // ---- jobs-app -----------------------------------------------------------------------------
 
-// jobs-app's bunbase.toml in `dir`: its database is dir/app.db, any free port, 4 workers that
-// look for due jobs every 50 ms, a 2 s lease, and the run history flushed every 200 ms.
-void write_jobs_config(const TempDir& dir) {
+// jobs-app's bunbase.toml in `dir`: its database `url`, any free port, 4 workers that look for
+// due jobs every 50 ms, a 2 s lease, and the run history flushed every 200 ms.
+void write_jobs_config(const TempDir& dir, const std::string& url) {
   write_file(dir / "bunbase.toml",
              "host = \"127.0.0.1\"\nport = 0\n"
-             "[database]\nurl = \"sqlite://" +
-                 (dir / "app.db").string() +
+             "[database]\nurl = \"" +
+                 url +
                  "\"\n"
                  "[persistence]\nflush_interval_ms = 200\n"
                  "[queue]\nworkers = 4\npoll_ms = 50\nlease = \"2s\"\n");
@@ -125,14 +125,15 @@ class JobsApp {
 // A scratch directory with jobs-app's config; kept (and named) when the test fails.
 class JobsAppTest : public ::testing::Test {
  protected:
-  JobsAppTest() { write_jobs_config(dir); }
+  JobsAppTest() { write_jobs_config(dir, database.url()); }
   ~JobsAppTest() override {
     if (HasFailure()) {
       dir.keep();
+      database.keep();
       std::cerr << "[ jobs-app dir kept: " << dir.path() << " ]\n";
     }
   }
-  std::string db_path() const { return (dir / "app.db").string(); }
+  const std::string& db_url() const { return database.url(); }
 
   // `jobs-app run <action> --input <json>` (the operator's CLI) on this test's database.
   Completed cli(const std::string& action, const std::string& input) {
@@ -150,10 +151,11 @@ class JobsAppTest : public ::testing::Test {
   }
 
   TempDir dir;
+  TestDatabase database{dir.path()};
 };
 
 // A tick's due time, from its trigger detail "* * * * * * @ <due>".
-std::int64_t due_of(const Sqlite::Row& tick) {
+std::int64_t due_of(const Db::Row& tick) {
   const std::string detail = tick.at("detail").value_or("");
   const auto at = detail.rfind(" @ ");
   return at == std::string::npos ? -1 : iso_ms(detail.substr(at + 3));
@@ -171,7 +173,7 @@ TEST(BackgroundDemo, CreateUserEmitsUserCreatedWhoseSubscriberQueuesTheWelcomeEm
   ASSERT_EQ(created.status, 201) << created;
   const std::string user_id = str(created.json().at("id"));
 
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   ASSERT_TRUE(eventually(
       [&] {
         return db.count(
@@ -201,7 +203,7 @@ TEST(BackgroundDemo, CreateUserEmitsUserCreatedWhoseSubscriberQueuesTheWelcomeEm
       << "the three runs were not recorded in the request's trace";
   auto runs = db.query(chain, {std::string(kTrace)});
   ASSERT_EQ(runs.size(), 3u);
-  std::map<std::string, Sqlite::Row> by;
+  std::map<std::string, Db::Row> by;
   for (auto& r : runs) by[*r["action_name"]] = r;
   auto& create = by["createUser"];
   auto& welcome = by["welcomeNewUser"];
@@ -249,6 +251,16 @@ TEST(BackgroundDemo, CreateUserEmitsUserCreatedWhoseSubscriberQueuesTheWelcomeEm
   EXPECT_EQ(send["trigger_detail"], "job " + job["id"].value_or("?") + " attempt 1");
   EXPECT_EQ(send["parent_run_id"], welcome["id"]);
   EXPECT_EQ(parse(send["output"]), (boost::json::object{{"to", email}}));
+
+  // The operator's view of the events, from the CLI on the same database.
+  Completed events = run_to_end(kSaasDemo, {"run", "listEvents", "--input", R"({"name":"user.created","limit":5})"},
+                                {.cwd = server.dir().path(), .env = {{"DATABASE_URL", server.db_url()}}, .name = "events"});
+  ASSERT_EQ(events.code, 0) << events.err;
+  auto listed = boost::json::parse(events.out);
+  ASSERT_EQ(listed.at("items").as_array().size(), 1u) << events.out;
+  EXPECT_EQ(str(listed.at("items").at(0).at("id")), event[0]["id"].value_or("?"));
+  EXPECT_EQ(str(listed.at("items").at(0).at("trace_id")), kTrace);
+  EXPECT_EQ(parse(std::string(listed.at("items").at(0).at("payload").as_string())), parse(event[0]["payload"]));
   EXPECT_EQ(server.stop(SIGTERM), 0);
 }
 
@@ -264,7 +276,7 @@ TEST_F(BackgroundCrash, EveryJobCompletesAfterAKillAndRestartAndADuplicateShowsI
   ASSERT_EQ(r.status, 201) << r;
   ASSERT_EQ(r.json().at("jobIds").as_array().size(), std::size_t(kJobs));
 
-  Sqlite db(db_path());
+  Db db(db_url());
   // Some completed, four in the middle of their sleep: then the process dies without a word.
   ASSERT_TRUE(eventually(
       [&] {
@@ -347,9 +359,9 @@ using BackgroundCron = JobsAppTest;
 
 TEST_F(BackgroundCron, AnEverySecondTickFiresOnTimeAndCanBePausedResumedAndRunNow) {
   JobsApp app(dir);
-  Sqlite db(db_path());
+  Db db(db_url());
   auto ticks_between = [&](std::int64_t from, std::int64_t to) {  // by due time, (from, to]
-    std::vector<Sqlite::Row> out;
+    std::vector<Db::Row> out;
     for (auto& t : db.query("SELECT * FROM ticks ORDER BY at_ms"))
       if (due_of(t) > from && due_of(t) <= to) out.push_back(t);
     return out;
@@ -431,7 +443,7 @@ TEST_F(BackgroundCron, AnEverySecondTickFiresOnTimeAndCanBePausedResumedAndRunNo
   EXPECT_EQ(db.count("SELECT count(*) FROM ticks WHERE detail = ?", {"* * * * * * @ " + due}), 1);
   EXPECT_EQ(
       db.count(
-          "SELECT count(*) FROM (SELECT detail FROM ticks GROUP BY detail HAVING count(*) > 1)"),
+          "SELECT count(*) FROM (SELECT detail FROM ticks GROUP BY detail HAVING count(*) > 1) AS d"),
       0)
       << "a tick ran twice";
 
@@ -440,10 +452,10 @@ TEST_F(BackgroundCron, AnEverySecondTickFiresOnTimeAndCanBePausedResumedAndRunNo
       [&] { return db.count("SELECT count(*) FROM action_runs WHERE action_name = 'tick'") >= 5; },
       Ms(3000)));
   EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'tick' AND trigger_type "
-                     "IS NOT 'cron'"),
+                     "IS DISTINCT FROM 'cron'"),
             0);
   EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'tick' AND status IS "
-                     "NOT 'success'"),
+                     "DISTINCT FROM 'success'"),
             0);
 }
 
@@ -468,7 +480,7 @@ TEST_F(BackgroundErrors, ABadCronExpressionOrTimeZoneStopsTheAppAtStartNamingThe
   EXPECT_THAT(bad_zone.err, HasSubstr("time zone"));
 
   // Refused before anything was opened.
-  EXPECT_FALSE(std::filesystem::exists(db_path()));
+  EXPECT_TRUE(database.untouched());
 
   // A good pair, from the same environment variables, starts.
   JobsApp ok(dir, {{"JOBS_APP_BAD_CRON", "*/5 * * * * *"}, {"JOBS_APP_BAD_TZ", "Europe/Paris"}});
@@ -478,7 +490,7 @@ TEST_F(BackgroundErrors, ABadCronExpressionOrTimeZoneStopsTheAppAtStartNamingThe
 TEST_F(BackgroundErrors,
        UnknownActionsAndBadInputsAreRefusedAtEnqueueAndAFailingJobEndsDeadThenRetries) {
   JobsApp app(dir);
-  Sqlite db(db_path());
+  Db db(db_url());
 
   Response unknown = http(app.port(), "POST", "/enqueue", R"({"count":1,"action":"noSuchAction"})");
   expect_problem(unknown, 404, "action_not_found");
@@ -551,7 +563,55 @@ TEST_F(BackgroundErrors,
   EXPECT_THAT(busy.err, HasSubstr("job_not_retryable"));
 }
 
-// ---- two instances, one SQLite file -------------------------------------------------------
+// ---- the operator's jobs commands --------------------------------------------------------
+
+using BackgroundOperator = JobsAppTest;
+
+TEST_F(BackgroundOperator, ListsGetsAndCancelsJobsFromTheCli) {
+  JobsApp app(dir);
+  // The 4 workers are busy for 3 s with the first four: the last two wait meanwhile.
+  Response r = http(app.port(), "POST", "/enqueue", R"({"count":6,"prefix":"op","sleepMs":3000})");
+  ASSERT_EQ(r.status, 201) << r;
+  const auto enqueued = r.json();
+  std::vector<std::string> ids;
+  for (const auto& id : enqueued.at("jobIds").as_array()) ids.push_back(str(id));
+  Db db(db_url());
+  ASSERT_TRUE(eventually([&] { return db.count("SELECT count(*) FROM jobs WHERE status = 'running'") == 4; }, Ms(5000)));
+  auto waiting = db.query("SELECT id FROM jobs WHERE status = 'pending' ORDER BY id");
+  ASSERT_EQ(waiting.size(), 2u);
+  const std::string pending = waiting[0]["id"].value_or("");
+  const std::string running = db.query("SELECT id FROM jobs WHERE status = 'running'").at(0)["id"].value_or("");
+
+  auto cancelled = cli_ok("cancelJob", R"({"jobId":")" + pending + R"("})");
+  EXPECT_EQ(cancelled.at("status"), "cancelled") << cancelled;
+  EXPECT_TRUE(cancelled.at("finished_at").is_string()) << cancelled;
+  auto busy = cli("cancelJob", R"({"jobId":")" + running + R"("})");
+  EXPECT_EQ(busy.code, 1) << busy.out;
+  EXPECT_THAT(busy.err, HasSubstr("job_not_pending"));
+
+  auto job = cli_ok("getJob", R"({"jobId":")" + ids[0] + R"("})");
+  EXPECT_EQ(str(job.at("id")), ids[0]) << job;
+  EXPECT_EQ(job.at("action"), "record") << job;
+  EXPECT_EQ(parse(std::string(job.at("input").as_string())), (boost::json::object{{"key", "op0"}, {"sleepMs", 3000}}));
+  auto missing = cli("getJob", R"({"jobId":"no-such-job"})");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("job_not_found"));
+
+  auto by_status = cli_ok("listJobs", R"({"status":"cancelled"})");
+  ASSERT_EQ(by_status.at("items").as_array().size(), 1u) << by_status;
+  EXPECT_EQ(str(by_status.at("items").at(0).at("id")), pending);
+  // Newest first, in pages: ids grow with time.
+  std::vector<std::string> newest_first(ids.rbegin(), ids.rend()), seen;
+  auto page = cli_ok("listJobs", R"({"action":"record","limit":4})");
+  for (const auto& j : page.at("items").as_array()) seen.push_back(str(j.at("id")));
+  ASSERT_EQ(seen.size(), 4u) << page;
+  auto next = cli_ok("listJobs", R"({"action":"record","limit":4,"before":")" + seen.back() + R"("})");
+  for (const auto& j : next.at("items").as_array()) seen.push_back(str(j.at("id")));
+  EXPECT_EQ(seen, newest_first) << next;
+  EXPECT_TRUE(cli_ok("listJobs", R"({"action":"noSuchAction"})").at("items").as_array().empty());
+}
+
+// ---- two instances, one database ------------------------------------------------------------
 
 using BackgroundInstances = JobsAppTest;
 
@@ -559,7 +619,7 @@ TEST_F(BackgroundInstances, TwoAppsOnOneDatabaseRunEachJobOnceAndEachTickOnce) {
   JobsApp a(dir);
   JobsApp b(dir);  // after a has migrated: two first starts would race on the migrations
   const std::int64_t from = now_ms();
-  Sqlite db(db_path());
+  Db db(db_url());
 
   Response ra = http(a.port(), "POST", "/enqueue", R"({"count":100,"prefix":"a","sleepMs":20})");
   Response rb = http(b.port(), "POST", "/enqueue", R"({"count":100,"prefix":"b","sleepMs":20})");
@@ -604,12 +664,12 @@ TEST_F(BackgroundInstances, TwoAppsOnOneDatabaseRunEachJobOnceAndEachTickOnce) {
     }
   EXPECT_EQ(dues, expected) << "missed or doubled ticks with two instances";
   EXPECT_EQ(db.count("SELECT count(*) FROM (SELECT at_ms / 1000 FROM ticks GROUP BY at_ms / 1000 "
-                     "HAVING count(*) > 1)"),
+                     "HAVING count(*) > 1) AS s"),
             0)
       << "two ticks in one second";
   EXPECT_EQ(
       db.count(
-          "SELECT count(*) FROM (SELECT detail FROM ticks GROUP BY detail HAVING count(*) > 1)"),
+          "SELECT count(*) FROM (SELECT detail FROM ticks GROUP BY detail HAVING count(*) > 1) AS d"),
       0)
       << "one tick ran in both instances";
   for (pid_t p : tickers) EXPECT_TRUE(p == a.pid() || p == b.pid()) << p;

@@ -151,7 +151,7 @@ class Billing : public ::testing::Test {
   // server runs on saas.sweep_schedule, run now through the CLI on the same database.
   static void end_trial(DemoServer& server, const std::string& org_id) {
     {
-      Sqlite db(server.db_path());
+      Db db(server.db_url());
       db.query("UPDATE subscriptions SET trial_ends_at = ? WHERE org_id = ?", {iso_from_now(-std::chrono::hours(1)), org_id});
     }
     auto sweep = run_to_end(kSaasDemo, {"run", "processSubscriptions"},
@@ -199,7 +199,7 @@ TEST_F(Billing, WithoutAProviderTheTrialGatesBillingAndAPlanChangeRestoresIt) {
   EXPECT_EQ(str(down.json().at("pending_plan")), "free") << "a downgrade waits for the end of the paid period";
   EXPECT_EQ(create_invoice(server, org).status, 201);
 
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   EXPECT_EQ(db.count("SELECT count(*) FROM subscription_events WHERE org_id = ? AND name = 'subscription.created'", {org}), 1);
   EXPECT_GE(db.count("SELECT count(*) FROM subscription_events WHERE org_id = ? AND name = 'subscription.updated'", {org}), 3);
   EXPECT_EQ(db.count("SELECT count(*) FROM invoices WHERE org_id = ?", {org}), 3);
@@ -290,7 +290,7 @@ TEST_F(Billing, TheWholeStoryWithStripe) {
                                          t0 + 2));
   ASSERT_EQ(again.status, 200) << again;
   EXPECT_TRUE(again.json().at("duplicate").as_bool());
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   EXPECT_EQ(db.count("SELECT count(*) FROM stripe_events WHERE id = 'evt_invoice_paid'"), 1);
 
   // The billing portal goes to Stripe with the customer checkout created.
@@ -349,11 +349,11 @@ TEST_F(Billing, ForgedStaleOrTamperedWebhooksAreRefusedAndChangeNothing) {
   EXPECT_THAT(garbled.body, ::testing::Not(HasSubstr("malformed")));
 
   EXPECT_EQ(str(subscription(server, org).at("status")), "trialing");
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   EXPECT_EQ(db.count("SELECT count(*) FROM stripe_events"), 0);
   EXPECT_TRUE(server.healthy());
   server.stop(SIGTERM);  // flushes the run history: each refusal is a failed run with its cause
-  Sqlite after(server.db_path());
+  Db after(server.db_url());
   auto refused = after.query("SELECT trigger_type, error FROM action_runs WHERE action_name = 'stripeWebhook'");
   ASSERT_EQ(refused.size(), 5u);
   for (auto& r : refused) {

@@ -64,7 +64,7 @@ TEST(Concurrency, EightClientsCreatingFiftyUsersEachAllSucceed) {
 
   // every run is in the history after a clean stop
   ASSERT_EQ(server.stop(SIGTERM), 0);
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'createUser' AND status = 'success'"),
             kThreads * kPerThread);
   EXPECT_EQ(db.count("SELECT count(*) FROM action_logs WHERE message = 'user created'"), kThreads * kPerThread);

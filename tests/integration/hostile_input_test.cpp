@@ -82,6 +82,22 @@ TEST_F(HostileInput, InvalidUtf8InAJsonStringIs400) {
   EXPECT_EQ(users_total(), before);
 }
 
+TEST_F(HostileInput, ANulCharacterInAStringIs400WithItsPath) {
+  const std::int64_t before = users_total();
+  for (std::string body : {R"({"email":"nul@example.com","name":"a\u0000b"})", R"({"email":"nul\u0000@example.com","name":"N"})"}) {
+    SCOPED_TRACE(body);
+    Response r = post_users(body);
+    expect_problem(r, 400, "validation_failed");
+    EXPECT_NE(r.body.find("must not contain the NUL character"), std::string::npos) << r;
+  }
+  // Where no schema types the string (sign-up's email has one too): never a 500.
+  Response signup = http(server.port(), "POST", "/auth/sign-up",
+                         R"({"email":"x@example.com","password":"correct\u0000horse","name":"X"})");
+  expect_problem(signup, 400, "validation_failed");
+  EXPECT_EQ(users_total(), before);
+  expect_still_serving();
+}
+
 TEST_F(HostileInput, ValidUtf8IsStoredAndReturnedIntact) {
   const std::string name = "Ad\xc3\xa0 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80";  // à, 日本, 😀
   Response r = post_users(R"({"email":"utf8@example.com","name":")" + name + "\"}");

@@ -48,7 +48,7 @@ TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
   Response r = http(server.port(), "POST", "/auth/verify-email/request");
   ASSERT_EQ(r.status, 202) << r;
 
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   ASSERT_TRUE(eventually([&] {
     return db.count("SELECT count(*) FROM mail_outbox WHERE kind = 'verify_email' AND sent_at IS NOT NULL") == 1;
   })) << server.process().output_for_diagnostics();
@@ -69,7 +69,7 @@ TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
 TEST(Mail, AnUnreachableSmtpServerIsRecordedAndRetriedAndTheServerKeepsServing) {
   DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(free_port())}}});
   ASSERT_EQ(http(server.port(), "POST", "/auth/verify-email/request").status, 202);
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   ASSERT_TRUE(eventually([&] { return db.count("SELECT count(*) FROM mail_outbox WHERE attempts >= 2") == 1; }))
       << server.process().output_for_diagnostics();
   auto row = db.query("SELECT sent_at, error FROM mail_outbox").at(0);

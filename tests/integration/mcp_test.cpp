@@ -155,7 +155,7 @@ TEST(Mcp, HttpSdkClientListsToolsWithTheActionsSchemasAndCallsThem) {
 
   // Runs are recorded as tool runs of this session.
   ASSERT_EQ(server.stop(SIGTERM), 0);
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   auto runs = db.query("SELECT action_name, status, trigger_detail FROM action_runs WHERE trigger_type = 'tool' ORDER BY id");
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0]["action_name"], "createUser");
@@ -229,7 +229,7 @@ TEST(Mcp, StdioWithAnApiKey) {
   EXPECT_EQ(invalid.at("isError"), true);
   EXPECT_NE(text_of(invalid).find("/name"), std::string::npos) << text_of(invalid);
 
-  Sqlite db(server.db_path());
+  Db db(server.db_url());
   EXPECT_EQ(db.count("SELECT count(*) FROM users WHERE email = 'grace@example.com'"), 1);
   // The stdio process flushed its run history when stdin closed.
   EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE trigger_type = 'tool' AND trigger_detail = 'stdio'"), 2);
@@ -257,9 +257,10 @@ TEST(Mcp, StdioWithoutAKeyIsAnonymousAndABadKeyStopsIt) {
 TEST(Mcp, StdioRefusesPendingMigrations) {
   TempDir dir;
   write_demo_config(dir.path());
+  TestDatabase fresh(dir.path(), "fresh.db");
   Completed c = run_to_end(kSaasDemo, {"mcp"},
                            ProcessOptions{.cwd = dir.path(),
-                                          .env = {{"DATABASE_URL", "sqlite://" + (dir.path() / "fresh.db").string()}},
+                                          .env = {{"DATABASE_URL", fresh.url()}},
                                           .name = "mcp-fresh"});
   EXPECT_EQ(c.code, 1);
   EXPECT_TRUE(c.out.empty()) << c.out;

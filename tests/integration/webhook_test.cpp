@@ -144,7 +144,7 @@ void expect_unverified(const Response& r) {
 }
 
 // The recorded failed runs of an action, oldest first (run ids are time-ordered): their causes.
-std::vector<std::string> refusal_causes(Sqlite& db, const std::string& action) {
+std::vector<std::string> refusal_causes(Db& db, const std::string& action) {
   std::vector<std::string> causes;
   for (const auto& row : db.query("SELECT trigger_type, error FROM action_runs WHERE action_name = ? AND status = 'error' "
                                   "AND error LIKE '%webhook_unverified%' ORDER BY id",
@@ -195,7 +195,7 @@ class WebhookDemo : public ::testing::Test {
   }
 
   std::string invoice_status() {
-    Sqlite db(server_.db_path());
+    Db db(server_.db_url());
     auto rows = db.query("SELECT status FROM invoices WHERE id = ?", {invoice_});
     return rows.empty() ? "<none>" : rows[0].at("status").value_or("<null>");
   }
@@ -228,7 +228,7 @@ TEST_F(WebhookDemo, SignedPaymentSucceededMarksTheInvoicePaidOnceAndARedeliveryI
   EXPECT_EQ(created.json().at("handled"), json::value(false)) << created;
 
   {
-    Sqlite db(server_.db_path());
+    Db db(server_.db_url());
     auto claims = db.query("SELECT endpoint, status, run_id FROM webhook_deliveries WHERE event_id = 'evt_paid_1'");
     ASSERT_EQ(claims.size(), 1u);
     EXPECT_EQ(claims[0].at("endpoint").value_or(""), "POST /webhooks/stripe");
@@ -237,7 +237,7 @@ TEST_F(WebhookDemo, SignedPaymentSucceededMarksTheInvoicePaidOnceAndARedeliveryI
   }
   ASSERT_TRUE(server_.healthy());
   ASSERT_EQ(server_.stop(SIGTERM), 0);  // flushes the run history
-  Sqlite db(server_.db_path());
+  Db db(server_.db_url());
   auto runs = db.query("SELECT trigger_type, trigger_detail, status FROM action_runs "
                        "WHERE action_name = 'stripePaymentReceived' ORDER BY id");
   ASSERT_EQ(runs.size(), 2u) << "the redeliveries ran the action again";
@@ -265,7 +265,7 @@ TEST_F(WebhookDemo, RefusedDeliveriesAreBare401sRecordedWithTheirCauseAndLeaveTh
   EXPECT_TRUE(server_.healthy());
   EXPECT_EQ(invoice_status(), "sent");
   {
-    Sqlite db(server_.db_path());
+    Db db(server_.db_url());
     EXPECT_EQ(db.count("SELECT count(*) FROM webhook_deliveries"), 0) << "a refused delivery claimed its id";
   }
 
@@ -275,7 +275,7 @@ TEST_F(WebhookDemo, RefusedDeliveriesAreBare401sRecordedWithTheirCauseAndLeaveTh
   EXPECT_EQ(invoice_status(), "paid");
 
   ASSERT_EQ(server_.stop(SIGTERM), 0);
-  Sqlite db(server_.db_path());
+  Db db(server_.db_url());
   EXPECT_THAT(refusal_causes(db, "stripePaymentReceived"),
               ::testing::ElementsAre("Stripe signature: does not match", "Stripe signature: timestamp too old",
                                      "Stripe signature: does not match", "Stripe signature: no signature",
@@ -285,11 +285,11 @@ TEST_F(WebhookDemo, RefusedDeliveriesAreBare401sRecordedWithTheirCauseAndLeaveTh
 
 // ---- jobs-app's hooks module -----------------------------------------------------------------
 
-// jobs-app's bunbase.toml in `dir`: its database dir/app.db, any free port, a quick queue, the
-// run history flushed every 200 ms and a 16 KiB body limit.
-void write_hooks_config(const TempDir& dir) {
+// jobs-app's bunbase.toml in `dir`: its database `url`, any free port, a quick queue, the run
+// history flushed every 200 ms and a 16 KiB body limit.
+void write_hooks_config(const TempDir& dir, const std::string& url) {
   write_file(dir / "bunbase.toml", "host = \"127.0.0.1\"\nport = 0\n"
-                                   "[database]\nurl = \"sqlite://" + (dir / "app.db").string() + "\"\n"
+                                   "[database]\nurl = \"" + url + "\"\n"
                                    "[http]\nbody_limit = \"16KiB\"\n"
                                    "[persistence]\nflush_interval_ms = 200\n"
                                    "[queue]\nworkers = 2\npoll_ms = 50\nlease = \"2s\"\n");
@@ -343,10 +343,11 @@ class HooksApp {
 
 class WebhookApp : public ::testing::Test {
  protected:
-  WebhookApp() { write_hooks_config(dir_); }
+  WebhookApp() { write_hooks_config(dir_, database_.url()); }
   ~WebhookApp() override {
     if (HasFailure()) {
       dir_.keep();
+      database_.keep();
       std::cerr << "[ jobs-app dir kept: " << dir_.path() << " ]\n";
     }
   }
@@ -362,24 +363,25 @@ class WebhookApp : public ::testing::Test {
     return http(app_->port(), "POST", path, body, headers);
   }
   // Stops the app (flushing its run history) and opens its database.
-  Sqlite& stopped() {
+  Db& stopped() {
     EXPECT_EQ(app_->stop(), 0);
-    db_.emplace(db_path());
+    db_.emplace(db_url());
     return *db_;
   }
-  std::string db_path() const { return (dir_ / "app.db").string(); }
+  const std::string& db_url() const { return database_.url(); }
   std::int64_t deliveries(const std::string& source, const std::string& id) {
-    Sqlite db(db_path());
+    Db db(db_url());
     return db.count("SELECT count(*) FROM deliveries WHERE source = ? AND delivery_id = ?", {source, id});
   }
   std::int64_t all_deliveries(const std::string& source) {
-    Sqlite db(db_path());
+    Db db(db_url());
     return db.count("SELECT count(*) FROM deliveries WHERE source = ?", {source});
   }
 
   TempDir dir_;
+  TestDatabase database_{dir_.path()};
   std::optional<HooksApp> app_;
-  std::optional<Sqlite> db_;
+  std::optional<Db> db_;
 };
 
 // ---- GitHub: @octokit/webhooks-methods' sign ----
@@ -396,7 +398,7 @@ TEST_F(WebhookGithub, SignedByOctokitIsRunOnceWithTheBodyAsSent) {
   Response r = post("/hooks/github", body, h[0]);
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.json(), json::parse(R"({"attempt":1})"));
-  Sqlite db(db_path());
+  Db db(db_url());
   auto rows = db.query("SELECT body, trigger FROM deliveries WHERE source = 'github'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(json::parse(rows[0].at("body").value_or("")), json::parse(body));
@@ -425,7 +427,7 @@ TEST_F(WebhookGithub, TamperedBodyWrongSecretAndMissingOrLegacyHeadersAre401AndR
   Response ok = post("/hooks/github", body, h[0]);  // the genuine one still runs: the id was not claimed
   EXPECT_EQ(ok.status, 200) << ok;
 
-  Sqlite& db = stopped();
+  Db& db = stopped();
   EXPECT_THAT(refusal_causes(db, "githubHook"),
               ::testing::ElementsAre("GitHub signature: does not match", "GitHub signature: does not match",
                                      "GitHub signature: no signature", "GitHub signature: no signature",
@@ -450,7 +452,7 @@ TEST_F(WebhookGithub, ARedeliveredIdRunsOnceAndAnotherIdWithTheSameBodyRunsAgain
   EXPECT_EQ(deliveries("github", "gh-3"), 1);
   EXPECT_EQ(deliveries("github", "gh-4"), 1);
 
-  Sqlite& db = stopped();
+  Db& db = stopped();
   EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'githubHook'"), 2);
 }
 
@@ -461,7 +463,7 @@ TEST_F(WebhookGithub, AFailedFirstDeliveryIsRunAgainByTheRetryWithTheSameId) {
   auto h = sigs.get();
   expect_problem(post("/hooks/github", body, h[0]), 503, "failing_on_purpose");
   {
-    Sqlite db(db_path());
+    Db db(db_url());
     EXPECT_EQ(db.count("SELECT count(*) FROM webhook_deliveries WHERE event_id = 'gh-5'"), 0)
         << "a failed run kept its claim";
   }
@@ -471,7 +473,7 @@ TEST_F(WebhookGithub, AFailedFirstDeliveryIsRunAgainByTheRetryWithTheSameId) {
   EXPECT_EQ(post("/hooks/github", body, h[0]).json(), json::parse(R"({"received":true,"duplicate":true})"));
   EXPECT_EQ(deliveries("github", "gh-5"), 1);
 
-  Sqlite& db = stopped();
+  Db& db = stopped();
   auto runs = db.query("SELECT status FROM action_runs WHERE action_name = 'githubHook' ORDER BY id");
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].at("status").value_or(""), "error");
@@ -486,7 +488,7 @@ TEST_F(WebhookGithub, ARedeliveryWhileTheFirstStillRunsIs409InProgress) {
   auto first = std::async(std::launch::async, [&] { return post("/hooks/github", body, h[0]); });
   ASSERT_TRUE(eventually(
       [&] {
-        Sqlite db(db_path());
+        Db db(db_url());
         return db.count("SELECT count(*) FROM webhook_deliveries WHERE event_id = 'gh-6' AND status = 'processing'") == 1;
       },
       Ms(1200)))
@@ -534,7 +536,7 @@ TEST_F(WebhookStandard, TamperedBodyOrIdAndAWrongSecretAre401) {
   expect_unverified(post("/hooks/standard", body, with(h[0], "webhook-signature", "v1a,AAAA")));  // only asymmetric
   EXPECT_EQ(all_deliveries("standard"), 0);
 
-  Sqlite& db = stopped();
+  Db& db = stopped();
   EXPECT_THAT(refusal_causes(db, "standardHook"),
               ::testing::Each(::testing::StartsWith("Standard Webhooks signature: ")));
   EXPECT_EQ(refusal_causes(db, "standardHook").size(), 5u);
@@ -554,7 +556,7 @@ TEST_F(WebhookStandard, TheTimestampMustBeWithinFiveMinutesEitherWay) {
   EXPECT_EQ(post("/hooks/standard", body, h[2]).status, 200);
   EXPECT_EQ(post("/hooks/standard", body, h[3]).status, 200);
 
-  Sqlite& db = stopped();
+  Db& db = stopped();
   EXPECT_THAT(refusal_causes(db, "standardHook"),
               ::testing::ElementsAre("Standard Webhooks signature: timestamp too old",
                                      "Standard Webhooks signature: timestamp too far in the future"));
@@ -579,7 +581,7 @@ TEST_F(WebhookStandard, MalformedJsonAfterAValidSignatureIs400AndClaimsNothing) 
   auto h = sigs.get();
   expect_problem(post("/hooks/standard", broken, h[0]), 400, "malformed_json");
   {
-    Sqlite db(db_path());
+    Db db(db_url());
     EXPECT_EQ(db.count("SELECT count(*) FROM webhook_deliveries"), 0);
   }
   EXPECT_EQ(post("/hooks/standard", fixed, h[1]).status, 200);
@@ -673,7 +675,7 @@ TEST_F(WebhookQueued, AVerifiedDeliveryIsAcknowledgedWith202AndRunAsAJobOnce) {
 
   Response again = post("/hooks/queued", body, h[1]);
   EXPECT_EQ(again.json(), json::parse(R"({"received":true,"duplicate":true})")) << again;
-  Sqlite db(db_path());
+  Db db(db_url());
   auto rows = db.query("SELECT trigger FROM deliveries WHERE source = 'queued'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_THAT(rows[0].at("trigger").value_or(""), ::testing::StartsWith("queue job " + job));
@@ -697,7 +699,7 @@ TEST_F(WebhookQueued, RefusedStripeDeliveriesQueueNothing) {
   expect_unverified(post("/hooks/queued", body, h[1]));
   expect_unverified(post("/hooks/queued", body, h[2]));
   expect_unverified(post("/hooks/queued", body, {}));
-  Sqlite& db = stopped();
+  Db& db = stopped();
   EXPECT_EQ(db.count("SELECT count(*) FROM jobs WHERE action = 'queuedHook'"), 0);
   EXPECT_THAT(refusal_causes(db, "queuedHook"),
               ::testing::ElementsAre("Stripe signature: does not match", "Stripe signature: timestamp too old",
@@ -711,7 +713,7 @@ TEST_F(WebhookQueued, AVerifiedDeliveryWhoseInputFailsValidationIs400QueuesNothi
   auto h = sigs.get();
   Response r = post("/hooks/queued", body, h[0]);
   expect_problem(r, 400, "validation_failed");
-  Sqlite db(db_path());
+  Db db(db_url());
   EXPECT_EQ(db.count("SELECT count(*) FROM jobs WHERE action = 'queuedHook'"), 0);
   EXPECT_EQ(db.count("SELECT count(*) FROM webhook_deliveries"), 0);
 }
@@ -733,7 +735,7 @@ TEST_F(WebhookHmac, HexWithOrWithoutThePrefixVerifiesAndWithoutAnIdEveryDelivery
   expect_unverified(post("/hooks/hmac", R"({"ping":false})", {{"X-Signature", prefixed}}));
   expect_unverified(post("/hooks/hmac", body, {}));
   EXPECT_EQ(all_deliveries("hmac"), 2) << "no event_id: no dedupe";
-  Sqlite& db = stopped();
+  Db& db = stopped();
   EXPECT_EQ(refusal_causes(db, "hmacHook").size(), 3u);
 }
 
@@ -749,7 +751,7 @@ TEST_F(WebhookCustom, ACallableVerifierAndEventIdWork) {
   expect_unverified(post("/hooks/custom", body, {{"X-Hook-Token", ""}}));
   expect_unverified(post("/hooks/custom", body, {}));
   EXPECT_EQ(deliveries("custom", "cust-1"), 1);
-  Sqlite& db = stopped();
+  Db& db = stopped();
   EXPECT_THAT(refusal_causes(db, "customHook"), ::testing::Each(std::string("token header: does not match")));
   EXPECT_EQ(refusal_causes(db, "customHook").size(), 3u);
 }

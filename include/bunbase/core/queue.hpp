@@ -4,6 +4,9 @@
 //
 //   ctx.queue.add("sendWelcomeEmail", WelcomeInput{.userId = id});
 //   ctx.queue.add("report", {{"day", day}}, {.delay = std::chrono::minutes(5), .unique_key = "report:" + day});
+//
+// Called inside ctx.db.transaction(...), the job is written through that transaction: it is
+// enqueued if the transaction commits and not at all if it rolls back (a transactional outbox).
 #pragma once
 
 #include <boost/json/value.hpp>

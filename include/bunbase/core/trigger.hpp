@@ -40,6 +40,9 @@ struct ApiTrigger {
 struct EventOptions {
   // The action's input from the event's payload; default: the payload itself.
   std::function<boost::json::value(const boost::json::object& payload)> map;
+  // Several instances on one PostgreSQL: a subscriber runs once per event across all of them,
+  // unless broadcast, when every instance runs it (to drop a local cache, say).
+  bool broadcast = false;
 };
 
 // An event name ("user.created") or a pattern: "user.*" matches one or more trailing segments

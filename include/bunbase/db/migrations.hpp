@@ -35,7 +35,9 @@ struct MigrationStatus {
 // Both take the migrations meant for `db.dialect()` and ignore the rest.
 // Verifies the checksums of applied migrations and lists what is pending. Throws MigrationError.
 MigrationStatus migration_status(Database& db, std::span<const Migration> migrations);
-// Applies every pending migration, each in its own transaction; returns their names.
+// Applies every pending migration, in one transaction with a savepoint per migration (a
+// failure keeps the ones before it); instances starting together take turns (an advisory lock
+// on PostgreSQL, the write lock on SQLite). Returns the names applied now.
 std::vector<std::string> migrate(Database& db, std::span<const Migration> migrations);
 
 std::string sha256_hex(std::string_view data);

@@ -26,6 +26,12 @@ struct Config {
     bool migrate_on_start = true;
     int readers = 4;
     int busy_timeout_ms = 5000;
+    // [database.pool]: PostgreSQL's connections (SQLite ignores them).
+    struct Pool {
+      int max = 10;                  // connections at most per instance (env DATABASE_POOL_MAX)
+      int connect_timeout_ms = 5000;  // opening one gives up after this long
+      int statement_timeout_ms = 0;   // the server cancels a longer statement; 0 = no limit
+    } pool;
   } database;
 
   struct Http {

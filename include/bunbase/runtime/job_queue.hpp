@@ -1,6 +1,7 @@
 // The durable job queue behind ctx.queue, in the `jobs` table. enqueue() validates the input
 // against the action's schema and inserts a pending job (in the caller's transaction when there
-// is one). Workers claim due jobs with a lease (a conditional UPDATE: one claimer wins), renew
+// is one). Workers claim due jobs with a lease (SQLite: a conditional UPDATE, one claimer wins;
+// PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so claimers never queue behind each other), renew
 // it while the job runs, and run the action through the executor (trigger type "queue",
 // detail "job <id> attempt <n>", the enqueuing run as parent, same trace, its principal). A
 // failed attempt is retried after an exponential backoff with jitter (half fixed, half

@@ -37,6 +37,8 @@ class Connection {
   int param_count(std::string_view sql);
 
   bool broken() const { return PQstatus(conn_) != CONNECTION_OK; }
+  // The libpq handle, for what the statement API does not cover (LISTEN's notifications).
+  PGconn* native() { return conn_; }
   PGTransactionStatusType transaction_status() const { return PQtransactionStatus(conn_); }
   // True when the server closed this connection while it sat idle (a restart, an idle
   // timeout, pg_terminate_backend): checked before the pool lends it, so a query does not go

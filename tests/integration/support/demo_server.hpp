@@ -1,14 +1,14 @@
-// The real saas-demo server for a test: its own scratch directory and SQLite file, any free
-// port (PORT=0, read back from the "listening" log line), stopped by a signal or killed.
+// The real saas-demo server for a test: its own scratch directory and database (a SQLite file
+// there, or a schema of its own on the PostgreSQL server the suite runs on: test_database.hpp),
+// any free port (PORT=0, read back from the "listening" log line), stopped by a signal or killed.
 //
 //   DemoServer server;                               // started and listening
 //   auto r = http(server.port(), "GET", "/healthz");
 //   EXPECT_EQ(server.stop(SIGTERM), 0);
-//   Sqlite db(server.db_path());
+//   Db db(server.db_url());
 #pragma once
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <boost/json.hpp>
 
@@ -25,6 +25,7 @@
 
 #include "tests/integration/support/http_client.hpp"
 #include "tests/integration/support/process.hpp"
+#include "tests/integration/support/test_database.hpp"
 
 namespace bbit {
 
@@ -84,6 +85,7 @@ class DemoServer {
   ~DemoServer() {
     if (::testing::Test::HasFailure()) {
       dir_.keep();
+      database_.keep();
       std::cerr << "[ server dir kept: " << dir_.path() << " ]\n" << tail(process_->err(), 4000) << "\n";
     }
     process_->kill_and_reap();
@@ -99,8 +101,9 @@ class DemoServer {
 
   unsigned short port() const { return port_; }
   const TempDir& dir() const { return dir_; }
-  std::string db_path() const { return (dir_ / "app.db").string(); }
-  std::string db_url() const { return "sqlite://" + db_path(); }
+  // The app's database: DATABASE_URL, and what Db opens to read it back.
+  const std::string& db_url() const { return database_.url(); }
+  const TestDatabase& database() const { return database_; }
   Process& process() { return *process_; }
 
   // Sends the signal and waits for the exit code (-1 if it did not exit in time).
@@ -147,59 +150,14 @@ class DemoServer {
   }
 
   TempDir dir_;
+  TestDatabase database_{dir_.path()};  // outlives the process: the schema is dropped after it
   std::unique_ptr<Process> process_;
   unsigned short port_ = 0;
   std::string token_, user_id_;
 };
 
-// Reads (and, for the tests that tamper with it, writes) the SQLite file an app left behind.
-class Sqlite {
- public:
-  using Row = std::map<std::string, std::optional<std::string>>;
-
-  explicit Sqlite(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-      throw std::runtime_error("cannot open " + path + ": " + sqlite3_errmsg(db_));
-    sqlite3_busy_timeout(db_, 5000);
-  }
-  ~Sqlite() { sqlite3_close(db_); }
-  Sqlite(const Sqlite&) = delete;
-  Sqlite& operator=(const Sqlite&) = delete;
-
-  std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {}) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
-      throw std::runtime_error("prepare \"" + sql + "\": " + sqlite3_errmsg(db_));
-    for (std::size_t i = 0; i < params.size(); ++i)
-      sqlite3_bind_text(st, static_cast<int>(i + 1), params[i].c_str(), -1, SQLITE_TRANSIENT);
-    std::vector<Row> rows;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      Row row;
-      for (int c = 0; c < sqlite3_column_count(st); ++c) {
-        const char* name = sqlite3_column_name(st, c);
-        if (sqlite3_column_type(st, c) == SQLITE_NULL) row[name] = std::nullopt;
-        else row[name] = std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, c)));
-      }
-      rows.push_back(std::move(row));
-    }
-    std::string error = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db_);
-    sqlite3_finalize(st);
-    if (!error.empty()) throw std::runtime_error("step \"" + sql + "\": " + error);
-    return rows;
-  }
-
-  std::int64_t count(const std::string& sql, const std::vector<std::string>& params = {}) {
-    auto rows = query(sql, params);
-    return rows.empty() || !rows[0].begin()->second ? 0 : std::stoll(*rows[0].begin()->second);
-  }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
 inline void DemoServer::promote_to_admin(const std::string& user_id) {
-  Sqlite db(db_path());
+  Db db(db_url());
   db.query("UPDATE users SET role = 'admin' WHERE id = ?", {user_id});
 }
 

@@ -3,7 +3,7 @@
 CREATE TABLE attempts (
   key   TEXT NOT NULL,
   pid   INTEGER NOT NULL,
-  at_ms INTEGER NOT NULL
+  at_ms BIGINT NOT NULL
 );
 CREATE INDEX attempts_key ON attempts (key);
 
@@ -12,12 +12,12 @@ CREATE TABLE done (
   attempt INTEGER NOT NULL,  -- this key's attempts so far, counted in `attempts`
   pid     INTEGER NOT NULL,
   detail  TEXT,              -- the run's trigger detail: "job <id> attempt <n>"
-  at_ms   INTEGER NOT NULL   -- Unix time in milliseconds
+  at_ms   BIGINT NOT NULL    -- Unix time in milliseconds (past PostgreSQL's 32-bit INTEGER)
 );
 CREATE INDEX done_key ON done (key);
 
 CREATE TABLE ticks (
-  at_ms  INTEGER NOT NULL,
+  at_ms  BIGINT NOT NULL,
   pid    INTEGER NOT NULL,
   detail TEXT               -- "<expression> @ <due time>"
 );

@@ -1,6 +1,6 @@
 // The jobs-app's webhooks (tests/integration/webhook_test.cpp): one endpoint per verifier, each
 // with its secret from the environment, all handled by one action body that writes every
-// attempt and every handled delivery, so that a test reading the SQLite file can count runs.
+// attempt and every handled delivery, so that a test reading the database can count runs.
 //
 //   POST /hooks/github    github(HOOKS_GITHUB_SECRET), deduped by X-GitHub-Delivery
 //   POST /hooks/standard  standard(HOOKS_STANDARD_SECRET), deduped by webhook-id

@@ -1,6 +1,6 @@
 // The jobs-app's work: `record` (the queued job), `enqueueMany` (POST /enqueue) and `tick` (a
 // cron trigger every second). Each writes what it did, with its process id, so that a test
-// reading the SQLite file can count runs across crashes and instances.
+// reading the database can count runs across crashes and instances.
 #include <unistd.h>
 
 #include <bunbase/bunbase.hpp>
