@@ -137,16 +137,21 @@ void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait
 
 void EventBus::enqueue(Delivery d, bool reserved) {
   std::unique_lock lock(mutex_);
+  push(lock, std::move(d), reserved);
+}
+
+bool EventBus::push(std::unique_lock<std::mutex>& lock, Delivery d, bool reserved) {
   if (reserved)
     reserved_ -= std::min<std::size_t>(reserved_, 1);
   else if (!on_bus_thread)
     room_.wait(lock, [&] { return stopping_ || waiting_.size() < options_.capacity; });
   if (stopping_) {
     log_.warn("event dropped: the bus is stopping", {{"event", d.name}});
-    return;
+    return false;
   }
   waiting_.push_back(std::move(d));
   wake_.notify_one();
+  return true;
 }
 
 void EventBus::run(Delivery& d) {

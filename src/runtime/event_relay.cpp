@@ -168,16 +168,9 @@ void EventBus::hand_over(const std::string& event_id, std::vector<Delivery> deli
     unsettled_.erase(it);
   }
   for (auto& d : deliveries) {
-    if (reserved_here > 0)
-      --reserved_here, reserved_ -= std::min<std::size_t>(reserved_, 1);
-    else
-      room_.wait(lock, [&] { return stopping_ || waiting_.size() < options_.capacity; });
-    if (stopping_) {
-      log_.warn("event dropped: the bus is stopping", {{"event", d.name}});
-      break;
-    }
-    waiting_.push_back(std::move(d));
-    wake_.notify_one();
+    const bool reserved = reserved_here > 0;
+    if (reserved) --reserved_here;
+    if (!push(lock, std::move(d), reserved)) break;
   }
   reserved_ -= std::min(reserved_, reserved_here);  // room for subscribers another instance won
   if (unsettled_.empty()) idle_.notify_all();  // drain() and stop() wait for this

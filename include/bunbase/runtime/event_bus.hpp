@@ -85,6 +85,8 @@ class EventBus final : public EventSink {
   // Queues a delivery for the bus's threads: in room admit() reserved, or waiting for room
   // (unless on one of those threads, which must never wait for themselves).
   void enqueue(Delivery d, bool reserved);
+  // The same under mutex_, held by `lock`; false when the bus is stopping (d is dropped).
+  bool push(std::unique_lock<std::mutex>& lock, Delivery d, bool reserved);
   // The event's row; false when it could not be written.
   bool record(const std::string& id, const PendingEvent& event, const Context& from);
 
