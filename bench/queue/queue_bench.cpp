@@ -1,8 +1,10 @@
 // Job queue throughput and event fan-out latency, in-process through the real runtime (bb::App,
-// its JobQueue, EventBus and executor) on a file-backed SQLite database. bench/README.md quotes it.
+// its JobQueue, EventBus and executor) on a file-backed SQLite database, or on PostgreSQL with
+// --database-url (each App in a fresh schema of that database). bench/README.md quotes it.
 //
 //   build/bin/bench-queue                      (the full table, about 2 minutes)
 //   build/bin/bench-queue --only queue --jobs 2000 --runs 1 --memory
+//   build/bin/bench-queue --only queue --database-url postgresql://postgres@/bunbase?host=/tmp/pg
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "bunbase/bunbase.hpp"
+#include "bunbase/db/database.hpp"
 #include "bunbase/runtime/app.hpp"
 
 namespace {
@@ -103,8 +106,12 @@ struct Settings {
   std::string dir = "/tmp";
 };
 
-struct Scratch {  // a fresh directory per App, removed afterwards
+std::string g_server;  // --database-url: a PostgreSQL server, a fresh schema per App
+
+// A fresh directory (and schema, on PostgreSQL) per App, removed afterwards.
+struct Scratch {
   std::filesystem::path path;
+  std::string schema;
   explicit Scratch(const std::string& base) {
     std::string t = base + "/bench-queue-XXXXXX";
     if (!mkdtemp(t.data())) {
@@ -112,16 +119,27 @@ struct Scratch {  // a fresh directory per App, removed afterwards
       std::exit(1);
     }
     path = t;
+    if (!g_server.empty()) {
+      schema = "bench_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+      bb::db::open(g_server)->exec_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema);
+    }
   }
   ~Scratch() {
     std::error_code ec;
     std::filesystem::remove_all(path, ec);
+    if (!schema.empty()) bb::db::open(g_server)->exec_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
   }
+  std::string url(bool memory) const {
+    if (!schema.empty())
+      return g_server + (g_server.find('?') == std::string::npos ? "?" : "&") + "options=-c%20search_path%3D" + schema;
+    return memory ? "sqlite://:memory:" : "sqlite://" + (path / "bench.db").string();
+  }
+  static inline int counter = 0;
 };
 
 bb::Config make_config(const Scratch& dir, bool memory, int workers, bool recording) {
   bb::Config c;
-  c.database.url = memory ? "sqlite://:memory:" : "sqlite://" + (dir.path / "bench.db").string();
+  c.database.url = dir.url(memory);
   c.queue.workers = workers;
   c.persistence.enabled = recording;
   c.log.level = bb::LogLevel::warn;
@@ -294,6 +312,7 @@ Settings parse(int argc, char** argv) {
     else if (a == "--runs") s.runs = std::stoi(value());
     else if (a == "--dir") s.dir = value();
     else if (a == "--memory") s.memory = true;
+    else if (a == "--database-url") g_server = value();
     else if (a == "--workers") {
       s.workers.clear();
       std::string v = value();
@@ -316,7 +335,7 @@ Settings parse(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: bench-queue [--jobs N] [--events E] [--interval-us U] [--runs R] [--only queue|events] "
-                   "[--workers 1,8] [--recording on|off|both] [--memory] [--dir DIR]\n");
+                   "[--workers 1,8] [--recording on|off|both] [--memory] [--dir DIR] [--database-url postgres://...]\n");
       std::exit(2);
     }
   }
@@ -348,7 +367,7 @@ int main(int argc, char** argv) {
     };
     std::vector<Row> rows;
     for (bool recording : s.recording)
-      for (int w : s.workers) rows.push_back({"file (WAL)", false, w, recording});
+      for (int w : s.workers) rows.push_back({g_server.empty() ? "file (WAL)" : "PostgreSQL", false, w, recording});
     if (s.memory)
       for (int w : s.workers) rows.push_back({":memory:", true, w, true});
     std::printf("Queue: N = %d no-op jobs, median of %d runs\n\n", s.jobs, s.runs);

@@ -104,6 +104,11 @@ void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait
   // Cluster mode: every instance's relay hears of it and one runs each subscriber. When it
   // cannot be published, it is delivered here rather than lost.
   if (listener_ && !wait) {
+    // No subscriber here, so none in the other instances of this app: only the record.
+    if (subscribers_of(event.name) == 0) {
+      record(id, event, from);
+      return;
+    }
     if (!options_.fail_when_full && !on_bus_thread) {  // block mode: wait for room here, as locally
       std::unique_lock lock(mutex_);
       room_.wait(lock, [&] { return stopping_ || waiting_.size() + relaying_ < options_.capacity; });
