@@ -130,8 +130,7 @@ struct Scratch {
     if (!schema.empty()) bb::db::open(g_server)->exec_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
   }
   std::string url(bool memory) const {
-    if (!schema.empty())
-      return g_server + (g_server.find('?') == std::string::npos ? "?" : "&") + "options=-c%20search_path%3D" + schema;
+    if (!schema.empty()) return bb::db::with_search_path(g_server, schema);
     return memory ? "sqlite://:memory:" : "sqlite://" + (path / "bench.db").string();
   }
   static inline int counter = 0;

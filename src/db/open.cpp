@@ -30,15 +30,20 @@ std::unique_ptr<Database> open(std::string_view url, const OpenOptions& options)
       throw DbError(DbError::Kind::connection, "sqlite URL has no path: " + std::string(url));
     return std::make_unique<sqlite::SqliteDatabase>(path, options);
   }
-  if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
+  if (is_postgres_url(url))
     return std::make_unique<pg::PgDatabase>(std::string(url), options);
   throw DbError(DbError::Kind::connection, "unsupported DATABASE_URL \"" + without_password(url) +
                                                "\" (expected sqlite://PATH or postgres://...)");
 }
 
+std::string with_search_path(std::string_view url, std::string_view schema) {
+  return std::string(url) + (url.find('?') == std::string_view::npos ? "?" : "&") + "options=-c%20search_path%3D" +
+         std::string(schema);
+}
+
 std::unique_ptr<Listener> listen(std::string_view url, const std::vector<std::string>& channels,
                                  const OpenOptions& options) {
-  if (!url.starts_with("postgres://") && !url.starts_with("postgresql://"))
+  if (!is_postgres_url(url))
     throw DbError(DbError::Kind::connection, "LISTEN/NOTIFY needs PostgreSQL, not \"" + without_password(url) + "\"");
   return std::make_unique<pg::PgListener>(pg::parse_url(std::string(url), options), channels);
 }

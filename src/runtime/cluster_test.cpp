@@ -107,8 +107,7 @@ class Cluster : public ::testing::Test {
   // One more instance on the shared schema.
   bb::App& instance() {
     bb::Config c = bb::testing::TestApp::test_config();
-    c.database.url = server_ + (server_.find('?') == std::string::npos ? "?" : "&") +
-                     "options=-c%20search_path%3D" + schema_;
+    c.database.url = bb::db::with_search_path(server_, schema_);
     apps_.push_back(std::make_unique<bb::App>(manifest(), c));
     apps_.back()->migrate();
     return *apps_.back();

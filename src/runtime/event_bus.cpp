@@ -53,6 +53,7 @@ EventBus::EventBus(const Registry& registry, Executor& executor, db::Database& d
                db::sha256_hex(schema && schema->at("s").is_string() ? std::string(schema->at("s").as_string()) : "")
                    .substr(0, 16);
     listener_ = db::listen(options_.cluster_url, {channel_});
+    prepare_sweep();
     relay_thread_ = std::thread([this] { relay_loop(); });
   }
 }
@@ -101,11 +102,14 @@ bool EventBus::record(const std::string& id, const PendingEvent& event, const Co
 void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait) {
   const std::string id = new_id();
   emitted_.fetch_add(1, std::memory_order_relaxed);
-  // Cluster mode: every instance's relay hears of it and one runs each subscriber. When it
-  // cannot be published, it is delivered here rather than lost.
+  std::vector<const Subscriber*> here;
+  for (const auto& s : subscribers_)
+    if (matches(s.trigger->pattern, event.name)) here.push_back(&s);
+  // Cluster mode: every instance's relay hears of it and one runs each subscriber. With no
+  // subscriber here there is none in the other instances of this app either: only the record.
+  // An event that cannot be published is delivered here rather than lost.
   if (listener_ && !wait) {
-    // No subscriber here, so none in the other instances of this app: only the record.
-    if (subscribers_of(event.name) == 0) {
+    if (here.empty()) {
       record(id, event, from);
       return;
     }
@@ -114,14 +118,11 @@ void EventBus::deliver(const PendingEvent& event, const Context& from, bool wait
       room_.wait(lock, [&] { return stopping_ || waiting_.size() + relaying_ < options_.capacity; });
     }
     if (record(id, event, from)) {
-      publish(id, event, from);
+      publish(id, event.name, here.size());
       return;
     }
   }
   const bool recorded = listener_ && !wait ? false : record(id, event, from);
-  std::vector<const Subscriber*> here;
-  for (const auto& s : subscribers_)
-    if (matches(s.trigger->pattern, event.name)) here.push_back(&s);
   if (listener_ && wait && recorded) {
     // emit_sync runs them here and now: claimed first, so no other instance runs them too.
     std::vector<const Subscriber*> shared;

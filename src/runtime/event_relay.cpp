@@ -44,24 +44,46 @@ std::string like_of(std::string_view pattern) {
   return wildcard ? out + "_%" : out;
 }
 
-constexpr std::string_view kEventColumns = "id, name, payload, run_id, trace_id, user_id, org_id";
+constexpr std::string_view kSelectEvents = "SELECT id, name, payload, run_id, trace_id, user_id, org_id FROM events";
+constexpr std::string_view kEventById =
+    "SELECT id, name, payload, run_id, trace_id, user_id, org_id FROM events WHERE id = $1";
 
 }  // namespace
 
-void EventBus::publish(const std::string& id, const PendingEvent& event, const Context&) {
+void EventBus::publish(const std::string& id, std::string_view name, std::size_t subscribers) {
   {
     std::lock_guard lock(mutex_);
     // Its deliveries count as queued here until the relay has offered it (the room admit()
     // reserved for them in fail mode stays taken until then).
-    const std::size_t n = subscribers_of(event.name);
-    unsettled_[id] = n;
-    relaying_ += n;
+    unsettled_[id] = subscribers;
+    relaying_ += subscribers;
   }
   try {
     db_.exec("SELECT pg_notify($1, $2)", {channel_, id});
   } catch (const std::exception& e) {  // the sweep finds it
-    log_.warn("event not announced; the sweep will deliver it", {{"event", event.name}, {"error", e.what()}});
+    log_.warn("event not announced; the sweep will deliver it", {{"event", name}, {"error", e.what()}});
   }
+}
+
+void EventBus::prepare_sweep() {
+  // Only events some subscriber here wants: the others are never claimed and would fill every
+  // page of the sweep. $1 and $2 bound the age; the patterns follow.
+  std::string names;
+  for (const auto& s : subscribers_) {
+    if (s.trigger->options.broadcast) continue;
+    if (s.trigger->pattern == "*") {
+      names = "TRUE";
+      sweep_patterns_.clear();
+      break;
+    }
+    sweep_patterns_.push_back(like_of(s.trigger->pattern));
+    names += (names.empty() ? "" : " OR ") + std::string("e.name LIKE $") + std::to_string(sweep_patterns_.size() + 2);
+  }
+  if (names.empty()) return;  // only broadcast subscribers: nothing to sweep
+  sweep_sql_ = kSelectEvents;
+  sweep_sql_ += " e WHERE e.emitted_at > $1 AND e.emitted_at < $2 AND (";
+  sweep_sql_ += names;
+  sweep_sql_ += ") AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id) ORDER BY e.emitted_at LIMIT 500";
 }
 
 void EventBus::relay_loop() {
@@ -92,32 +114,17 @@ void EventBus::relay_loop() {
 }
 
 void EventBus::relay(const std::string& event_id) {
-  auto row = db_.query_one("SELECT " + std::string(kEventColumns) + " FROM events WHERE id = $1", {event_id});
+  auto row = db_.query_one(kEventById, {event_id});
   hand_over(event_id, row ? offer(*row, true) : std::vector<Delivery>{});
 }
 
 void EventBus::sweep() {
-  // Only events some subscriber here wants: the others are never claimed and would fill every
-  // page of the sweep.
+  if (sweep_sql_.empty()) return;
   std::vector<db::Value> params = {iso_in(-std::chrono::duration_cast<std::chrono::seconds>(options_.sweep_window)),
                                    iso_in(-kSweepGrace)};
-  std::string names;
-  for (const auto& s : subscribers_) {
-    if (s.trigger->options.broadcast) continue;
-    if (s.trigger->pattern == "*") {
-      names = "TRUE";
-      break;
-    }
-    params.emplace_back(like_of(s.trigger->pattern));
-    names += (names.empty() ? "" : " OR ") + std::string("e.name LIKE $") + std::to_string(params.size());
-  }
-  if (names.empty()) return;
-  auto rows = db_.query("SELECT " + std::string(kEventColumns) +
-                            " FROM events e WHERE e.emitted_at > $1 AND e.emitted_at < $2 AND (" + names +
-                            ") AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.event_id = e.id)"
-                            " ORDER BY e.emitted_at LIMIT 500",
-                        db::Params(params));
-  for (const auto& r : rows) hand_over(text_of(r.as_object(), "id"), offer(r.as_object(), false));
+  params.insert(params.end(), sweep_patterns_.begin(), sweep_patterns_.end());
+  for (const auto& r : db_.query(sweep_sql_, db::Params(params)))
+    hand_over(text_of(r.as_object(), "id"), offer(r.as_object(), false));
 }
 
 std::vector<const EventBus::Subscriber*> EventBus::claim(const std::string& event_id,

@@ -11,19 +11,17 @@ namespace bb::testing {
 
 namespace {
 
-bool is_postgres(std::string_view url) { return url.starts_with("postgres://") || url.starts_with("postgresql://"); }
-
 // A fresh schema on the server, and the URL whose connections see only it (search_path).
 std::string isolated_url(const std::string& server_url, std::string& schema) {
   std::string id = new_id();
   std::erase(id, '-');
   schema = "bb_test_" + id;
   db::open(server_url, {.pool_max = 1})->exec_script("CREATE SCHEMA " + schema);
-  return server_url + (server_url.find('?') == std::string::npos ? "?" : "&") + "options=-c%20search_path%3D" + schema;
+  return db::with_search_path(server_url, schema);
 }
 
 Config with_isolated_schema(Config c, std::string& server_url, std::string& schema) {
-  if (is_postgres(c.database.url)) {
+  if (db::is_postgres_url(c.database.url)) {
     server_url = c.database.url;
     c.database.url = isolated_url(server_url, schema);
   }

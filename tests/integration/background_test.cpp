@@ -44,17 +44,6 @@ std::int64_t iso_ms(const std::string& s) {
   return static_cast<std::int64_t>(timegm(&tm)) * 1000 + ms;
 }
 
-// Polls every 20 ms until f() or the deadline; returns f()'s last answer.
-template <class F>
-bool eventually(F f, Ms timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f()) return true;
-    std::this_thread::sleep_for(Ms(20));
-  }
-  return f();
-}
-
 boost::json::value parse(const std::optional<std::string>& text) {
   boost::system::error_code ec;
   auto v = boost::json::parse(text.value_or("null"), ec);

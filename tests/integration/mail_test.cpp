@@ -26,16 +26,6 @@ unsigned short free_port() {
   return ntohs(addr.sin_port);
 }
 
-template <class F>
-bool eventually(F f, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return f();
-}
-
 TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
   TempDir smtp_dir;
   const unsigned short smtp_port = free_port();

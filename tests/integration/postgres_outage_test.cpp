@@ -12,16 +12,6 @@ namespace {
 using namespace bbit;
 using namespace std::chrono_literals;
 
-template <class F>
-bool eventually(F done, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-  return true;
-}
-
 TEST(PostgresOutage, RequestsGetA503WhileTheServerIsDownAndTheAppRecoversWithoutARestart) {
   auto& pg = bb::testing::PgCluster::shared();
   const std::string schema = pg.create_schema("outage");

@@ -48,16 +48,6 @@ const std::string kDemoSecret = "whsec_demo_webhooks";
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-template <class F>
-bool eventually(F f, Ms timeout = Ms(5000)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f()) return true;
-    std::this_thread::sleep_for(Ms(20));
-  }
-  return f();
-}
-
 // ---- signing with the senders' libraries ---------------------------------------------------
 
 struct SignCase {

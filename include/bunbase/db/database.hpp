@@ -153,6 +153,15 @@ struct OpenOptions {
 // an open failure (PostgreSQL: the first connection is opened here, so a wrong host fails now).
 std::unique_ptr<Database> open(std::string_view url, const OpenOptions& options = {});
 
+// postgres:// or postgresql://: the PostgreSQL driver's URLs.
+inline bool is_postgres_url(std::string_view url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
+// A PostgreSQL URL whose connections see only `schema` (libpq's options=-c search_path=...):
+// how tests and benchmarks give each app a schema of its own in one database.
+std::string with_search_path(std::string_view postgres_url, std::string_view schema);
+
 // Quotes an identifier after checking it is a plain name ([A-Za-z_][A-Za-z0-9_]*).
 std::string quote_identifier(std::string_view name);
 

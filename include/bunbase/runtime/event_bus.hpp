@@ -91,7 +91,10 @@ class EventBus final : public EventSink {
   bool record(const std::string& id, const PendingEvent& event, const Context& from);
 
   // Cluster mode (event_relay.cpp).
-  void publish(const std::string& id, const PendingEvent& event, const Context& from);
+  // Counts the event's `subscribers` here as queued until the relay offers it, then NOTIFYs.
+  void publish(const std::string& id, std::string_view name, std::size_t subscribers);
+  // Builds the sweep's statement from the subscribers, once (at construction).
+  void prepare_sweep();
   void relay_loop();
   void relay(const std::string& event_id);
   void sweep();
@@ -122,6 +125,8 @@ class EventBus final : public EventSink {
 
   std::string instance_;                       // this process, in event_deliveries.instance
   std::string channel_;                        // bunbase_events_<hash of the schema>
+  std::string sweep_sql_;                      // empty: nothing to sweep
+  std::vector<db::Value> sweep_patterns_;      // its LIKE patterns, $3...
   std::unique_ptr<db::Listener> listener_;     // cluster mode only
   std::thread relay_thread_;
   // Published here, not yet offered by the relay (drain waits for them), with the room admit()

@@ -184,6 +184,17 @@ class Process {
   std::filesystem::path out_path_, err_path_;
 };
 
+// Polls `done` every 20 ms until it holds (true) or `timeout` passes (false, after a last look).
+template <class F>
+bool eventually(F done, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
 struct Completed {
   int code = -1;  // -1: did not finish in time (and was killed)
   std::string out, err;
