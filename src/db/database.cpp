@@ -39,6 +39,19 @@ Row Database::insert_returning(std::string_view table, const boost::json::object
   return std::move(rows.front().as_object());
 }
 
+std::int64_t Database::insert_rows(std::string_view table, std::span<const std::string_view> columns,
+                                   std::span<const Cell> cells) {
+  std::string sql = "INSERT INTO " + std::string(table) + " (", values;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    sql += (c ? ", " : "") + std::string(columns[c]);
+    values += (c ? ", $" : "$") + std::to_string(c + 1);
+  }
+  sql += ") VALUES (" + values + ")";
+  std::int64_t written = 0;
+  transaction([&](Database& tx) { written = tx.exec_batch(sql, columns.size(), cells); });
+  return written;
+}
+
 std::string Database::insert(std::string_view table, const boost::json::object& values) {
   Row row = insert_returning(table, values);
   const boost::json::value* id = row.if_contains("id");

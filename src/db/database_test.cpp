@@ -140,6 +140,41 @@ TEST_P(DbTest, BatchesBindBorrowedCellsRowByRow) {
                bb::db::DbError);
 }
 
+// insert_rows is COPY on PostgreSQL: its text format gives tabs, newlines, carriage returns and
+// backslashes a meaning, and "\N" is NULL, so each must come back as it was written.
+TEST_P(DbTest, InsertRowsWritesHostileTextNullsAndNumbersAsGiven) {
+  using bb::db::Cell;
+  const std::vector<std::string> names = {"tab\there", "line\nbreak\r\n", "back\\slash \\N", "\\N",
+                                          "quote ' \" ; DROP TABLE items; --", "ünïcødé ✓ 😀", ""};
+  std::vector<Cell> cells;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    cells.insert(cells.end(), {Cell::of(std::int64_t(100 + i)), Cell::of(names[i]),
+                               i == 2 ? Cell::null_value() : Cell::of(0.1 * static_cast<double>(i) + 1e-9)});
+  static constexpr std::string_view kColumns[] = {"id", "name", "price"};
+  EXPECT_EQ(db->insert_rows("items", kColumns, cells), static_cast<std::int64_t>(names.size()));
+  auto rows = db->query("SELECT id, name, price FROM items ORDER BY id");
+  ASSERT_EQ(rows.size(), names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(rows[i].at("id").as_int64(), static_cast<std::int64_t>(100 + i));
+    EXPECT_EQ(rows[i].at("name").as_string(), names[i]) << "row " << i;
+    if (i == 2) EXPECT_TRUE(rows[i].at("price").is_null());
+    else EXPECT_EQ(rows[i].at("price").as_double(), 0.1 * static_cast<double>(i) + 1e-9) << "row " << i;
+  }
+
+  // All or none: a duplicate key in the last row leaves the table as it was.
+  std::vector<Cell> clash = {Cell::of(std::int64_t(1)), Cell::of("fresh"), Cell::null_value(),
+                             Cell::of(std::int64_t(2)), Cell::of(names[0]), Cell::null_value()};
+  EXPECT_THROW(db->insert_rows("items", kColumns, clash), bb::db::DbError);
+  EXPECT_EQ(db->query("SELECT id FROM items").size(), names.size());
+  // Cells that do not fill whole rows, and text PostgreSQL cannot hold, are refused.
+  EXPECT_THROW(db->insert_rows("items", kColumns, std::span(cells).first(4)), bb::db::DbError);
+  if (pg()) {
+    const std::string nul("a\0b", 3);
+    std::vector<Cell> bad = {Cell::of(std::int64_t(7)), Cell::of(nul), Cell::null_value()};
+    EXPECT_THROW(db->insert_rows("items", kColumns, bad), bb::db::DbError);
+  }
+}
+
 TEST_P(DbTest, UniqueViolationHasItsKind) {
   db->insert("items", {{"name", "a"}});
   try {

@@ -53,7 +53,8 @@ void App::open() {
                                                       .fail_when_full = config_.events.overflow == "fail",
                                                       // Other instances may share a PostgreSQL database.
                                                       .cluster_url = db_->dialect() == "postgres" ? config_.database.url : ""});
-  queue_ = std::make_unique<JobQueue>(registry_, *executor_, *db_, *log_, config_.queue, config_.events.retention);
+  queue_ = std::make_unique<JobQueue>(registry_, *executor_, *db_, *log_, config_.queue, config_.events.retention,
+                                      db_->dialect() == "postgres" ? config_.database.url : "");
   scheduler_ = std::make_unique<Scheduler>(registry_, *executor_, *db_, *log_, config_.cron);
   executor_->connect(bus_.get(), queue_.get());
 }

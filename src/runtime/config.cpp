@@ -124,9 +124,10 @@ class TomlReader {
     }
     if (auto* q = table("queue")) {
       const std::string pre = "queue.";
-      check_keys(*q, pre, {"workers", "queues", "poll_ms", "lease", "timeout", "retention"});
+      check_keys(*q, pre, {"workers", "queues", "poll_ms", "claim_batch", "lease", "timeout", "retention"});
       integer(*q, "workers", c.queue.workers, 0, 256, pre);
       integer(*q, "poll_ms", c.queue.poll_ms, 10, 60000, pre);
+      integer(*q, "claim_batch", c.queue.claim_batch, 0, 1000, pre);
       duration(*q, "lease", c.queue.lease, pre);
       duration(*q, "timeout", c.queue.timeout, pre);
       duration(*q, "retention", c.queue.retention, pre);

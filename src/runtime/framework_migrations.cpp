@@ -157,6 +157,18 @@ CREATE TABLE rate_limits (
 );
 CREATE INDEX rate_limits_expires ON rate_limits (expires_ms);
 )sql"});
+  all.push_back({"bunbase/0007_job_indexes.sql", R"sql(
+-- A job changes status twice per attempt, and on PostgreSQL each change adds an entry to every
+-- index whose predicate the new row version meets. Partial indexes keep that to the primary key
+-- and one index per change: claims read jobs_pending, lease reclaims jobs_leased, pruning
+-- jobs_done, the operator's list of dead jobs jobs_dead. (jobs_ready served the first claims.)
+DROP INDEX jobs_ready;
+DROP INDEX jobs_lease;
+DROP INDEX jobs_finished;
+CREATE INDEX jobs_leased ON jobs (lease_until) WHERE status = 'running';
+CREATE INDEX jobs_done ON jobs (finished_at) WHERE status IN ('completed', 'cancelled');
+CREATE INDEX jobs_dead ON jobs (id) WHERE status = 'dead';
+)sql"});
   return all;
 }
 

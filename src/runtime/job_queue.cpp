@@ -8,10 +8,13 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
+#include <optional>
+#include <tuple>
 
 #include "bunbase/core/id.hpp"
 #include "bunbase/core/time.hpp"
 #include "bunbase/db/database.hpp"
+#include "bunbase/db/migrations.hpp"
 
 namespace bb {
 
@@ -22,7 +25,8 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view kClaimed =
     "id, action, input, attempts, max_attempts, backoff_ms, max_backoff_ms, timeout_ms, trace_id, parent_run_id, "
-    "user_id, org_id";
+    "user_id, org_id, priority, run_at";
+constexpr std::string_view kJobsChannel = "bunbase_jobs";
 
 std::string text(const db::Row& row, std::string_view column) {
   const auto& v = row.at(column);
@@ -53,43 +57,82 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return out;
 }
 
-// The claim statements for a group of workers: the first due pending job (by priority, then
-// time), else a running one whose lease expired (its worker died).
+// The claim statements for a group of workers: up to $4 due pending jobs (by priority, then
+// time), else running ones whose lease expired (their worker died).
 //
-// SQLite: one UPDATE whose subquery picks the job, read in the order of the jobs_pending index
+// SQLite: one UPDATE whose subquery picks the jobs, read in the order of the jobs_pending index
 // (SQLite is told to use it, since it would otherwise pick the status index and sort); writes
 // are serialised, so of two claimers one wins.
 //
 // PostgreSQL: claimers run at once, so the pick locks its row with FOR UPDATE SKIP LOCKED in a
 // CTE: a claimer passes over the rows others are claiming instead of queueing behind them
 // (and, once it holds the lock, PostgreSQL checks the row still matches, so a job another
-// claimer just took is never taken twice). The UPDATE then only touches the locked row.
+// claimer just took is never taken twice). The UPDATE then only touches the locked rows.
 std::string claim_sql(const std::vector<std::string>& queues, bool others, bool expired, bool sqlite) {
   std::string filter = queues.empty() ? "1 = 1"
                                       : std::string("queue ") + (others ? "NOT IN (" : "IN (") + quoted_list(queues) + ")";
   std::string pick =
-      expired ? "SELECT id FROM jobs WHERE status = 'running' AND lease_until < $3 AND " + filter + " LIMIT 1"
+      expired ? "SELECT id FROM jobs WHERE status = 'running' AND lease_until < $3 AND " + filter + " LIMIT $4"
               : std::string("SELECT id FROM jobs") + (sqlite ? " INDEXED BY jobs_pending" : "") +
                     " WHERE status = 'pending' AND run_at <= $3 AND " + filter +
-                    " ORDER BY priority DESC, run_at, id LIMIT 1";
+                    " ORDER BY priority DESC, run_at, id LIMIT $4";
   const std::string set =
       "UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = $1, lease_until = $2, updated_at = $3 ";
-  if (sqlite) return set + "WHERE id = (" + pick + ") RETURNING " + std::string(kClaimed);
+  if (sqlite) return set + "WHERE id IN (" + pick + ") RETURNING " + std::string(kClaimed);
   return "WITH picked AS (" + pick + " FOR UPDATE SKIP LOCKED) " + set +
          "WHERE id IN (SELECT id FROM picked) RETURNING " + std::string(kClaimed);
+}
+
+// The attempts that ended, as a JSON array of Finish rows ($1), applied in one UPDATE. A row
+// whose job is no longer this worker's attempt (its lease ran out and another took it, or it was
+// cancelled) changes nothing. Completed and dead jobs keep worker_id and get finished_at; a retry
+// goes back to pending at its retry time.
+std::string finish_sql(bool sqlite) {
+  const std::string set =
+      "status = f.status, run_at = COALESCE(f.retry_at, jobs.run_at), last_error = f.error, last_run_id = f.run_id, "
+      "lease_until = NULL, worker_id = CASE WHEN f.status = 'pending' THEN NULL ELSE jobs.worker_id END, "
+      "finished_at = CASE WHEN f.status = 'pending' THEN jobs.finished_at ELSE f.at END, updated_at = f.at ";
+  const std::string match =
+      "WHERE jobs.id = f.id AND jobs.worker_id = f.worker_id AND jobs.attempts = f.attempts AND jobs.status = 'running'";
+  if (sqlite)
+    return "UPDATE jobs SET " + set +
+           "FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.worker_id') AS worker_id, "
+           "json_extract(value, '$.attempts') AS attempts, json_extract(value, '$.status') AS status, "
+           "json_extract(value, '$.retry_at') AS retry_at, json_extract(value, '$.error') AS error, "
+           "json_extract(value, '$.run_id') AS run_id, json_extract(value, '$.at') AS at FROM json_each($1)) AS f " +
+           match;
+  return "UPDATE jobs SET " + set +
+         "FROM json_to_recordset($1::json) AS f(id text, worker_id text, attempts bigint, status text, retry_at text, "
+         "error text, run_id text, at text) " +
+         match;
+}
+
+// One pending job. On PostgreSQL the insert also notifies the instances' workers ($17: the
+// channel); the notification leaves when the enqueuing transaction commits, so a job added
+// inside a handler's transaction is announced once it can be claimed.
+std::string enqueue_sql(bool sqlite) {
+  const std::string insert =
+      "INSERT INTO jobs (id, queue, action, input, priority, max_attempts, backoff_ms, max_backoff_ms, timeout_ms, "
+      "unique_key, run_at, trace_id, parent_run_id, user_id, org_id, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) "
+      "ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING "
+      "RETURNING id";
+  if (sqlite) return insert;
+  return "WITH added AS (" + insert + ") SELECT id, pg_notify($17, '') FROM added";
 }
 
 }  // namespace
 
 JobQueue::JobQueue(const Registry& registry, Executor& executor, db::Database& db, LogSink& log, Config::Queue options,
-                   std::chrono::seconds event_retention)
+                   std::chrono::seconds event_retention, std::string notify_url)
     : registry_(registry),
       executor_(executor),
       db_(db),
       log_(&log, LogScope{.action = "job queue"}),
       options_(std::move(options)),
       event_retention_(event_retention),
-      instance_(new_id().substr(24)) {
+      instance_(new_id().substr(24)),
+      notify_url_(std::move(notify_url)) {
   std::vector<std::string> listed;
   for (const auto& [name, workers] : options_.queues) {
     listed.push_back(name);
@@ -100,6 +143,15 @@ JobQueue::JobQueue(const Registry& registry, Executor& executor, db::Database& d
   for (auto& g : groups_) {
     g.claim_sql = claim_sql(g.queues, g.others, false, sqlite);
     g.reclaim_sql = claim_sql(g.queues, g.others, true, sqlite);
+  }
+  enqueue_sql_ = enqueue_sql(sqlite);
+  finish_sql_ = finish_sql(sqlite);
+  if (!sqlite) {
+    // NOTIFY is heard database-wide: apps in other schemas of the same database have their own channel.
+    auto schema = db_.query_one("SELECT current_schema() AS s");
+    channel_ = std::string(kJobsChannel) + "_" +
+               db::sha256_hex(schema && schema->at("s").is_string() ? std::string(schema->at("s").as_string()) : "")
+                   .substr(0, 16);
   }
 }
 
@@ -127,16 +179,13 @@ Enqueued JobQueue::enqueue(std::string_view action, const boost::json::value& in
     parent = from->run_id;
   }
   auto null_if_empty = [](const std::string& s) { return s.empty() ? db::Value(nullptr) : db::Value(s); };
-  const std::int64_t inserted = db_.exec(
-      "INSERT INTO jobs (id, queue, action, input, priority, max_attempts, backoff_ms, max_backoff_ms, timeout_ms, "
-      "unique_key, run_at, trace_id, parent_run_id, user_id, org_id, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) "
-      "ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING",
-      {id, o.queue, ra->name(), boost::json::serialize(input), o.priority, o.max_attempts,
-       static_cast<std::int64_t>(o.backoff.count()), static_cast<std::int64_t>(o.max_backoff.count()),
-       static_cast<std::int64_t>(timeout.count()), null_if_empty(o.unique_key), run_at, null_if_empty(trace_id),
-       null_if_empty(parent), null_if_empty(user_id), null_if_empty(org_id), created});
-  if (inserted == 0) {
+  std::vector<db::Value> params = {
+      id, o.queue, ra->name(), boost::json::serialize(input), o.priority, o.max_attempts,
+      static_cast<std::int64_t>(o.backoff.count()), static_cast<std::int64_t>(o.max_backoff.count()),
+      static_cast<std::int64_t>(timeout.count()), null_if_empty(o.unique_key), run_at, null_if_empty(trace_id),
+      null_if_empty(parent), null_if_empty(user_id), null_if_empty(org_id), created};
+  if (!channel_.empty()) params.push_back(channel_);
+  if (db_.query(enqueue_sql_, db::Params(params)).empty()) {
     auto existing = db_.query_one(
         "SELECT id FROM jobs WHERE unique_key = $1 AND status IN ('pending', 'running')", {o.unique_key});
     if (!existing) return enqueue(action, input, o, from);  // it finished in between: add ours
@@ -151,113 +200,280 @@ Enqueued JobQueue::enqueue(std::string_view action, const boost::json::value& in
   return {id, false};
 }
 
-bool JobQueue::claim_and_run(const Group& group, const std::string& worker_id) {
+std::vector<JobQueue::Claimed> JobQueue::claim(Group& group, const std::string& worker_id, std::int64_t limit) {
   const auto now = Clock::now();
   const std::string until = iso_time(now + options_.lease), at = iso_time(now);
-  auto rows = db_.query(group.claim_sql, {worker_id, until, at});
-  if (rows.empty()) rows = db_.query(group.reclaim_sql, {worker_id, until, at});
-  if (rows.empty()) return false;
-  const db::Row& job = rows.front().as_object();
-  const std::string id = text(job, "id"), action = text(job, "action");
-  const std::int64_t attempt = integer(job, "attempts"), max_attempts = integer(job, "max_attempts");
-  const std::string finished_where = "id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'";
+  auto rows = db_.query(group.claim_sql, {worker_id, until, at, limit});
+  if (rows.empty()) rows = db_.query(group.reclaim_sql, {worker_id, until, at, limit});
+  std::vector<Claimed> jobs;
+  jobs.reserve(rows.size());
+  for (const auto& r : rows) {
+    const db::Row& row = r.as_object();
+    jobs.push_back({.id = text(row, "id"),
+                    .action = text(row, "action"),
+                    .input = text(row, "input"),
+                    .trace_id = text(row, "trace_id"),
+                    .parent_run_id = text(row, "parent_run_id"),
+                    .user_id = text(row, "user_id"),
+                    .org_id = text(row, "org_id"),
+                    .run_at = text(row, "run_at"),
+                    .worker_id = worker_id,
+                    .attempts = integer(row, "attempts"),
+                    .max_attempts = integer(row, "max_attempts"),
+                    .backoff_ms = integer(row, "backoff_ms"),
+                    .max_backoff_ms = integer(row, "max_backoff_ms"),
+                    .timeout_ms = integer(row, "timeout_ms"),
+                    .priority = integer(row, "priority")});
+  }
+  // RETURNING keeps no order: run them by priority, then time, like the pick.
+  std::sort(jobs.begin(), jobs.end(), [](const Claimed& a, const Claimed& b) {
+    return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
+  });
+  std::lock_guard lock(mutex_);
+  for (const auto& j : jobs) running_[j.id] = {j.worker_id, j.attempts, Clock::time_point::max()};
+  return jobs;
+}
 
-  auto finish = [&](std::string_view status, const boost::json::object& error, const std::string& run_id) {
-    db_.exec("UPDATE jobs SET status = $4, last_error = $5, last_run_id = $6, lease_until = NULL, finished_at = $7, "
-             "updated_at = $7 WHERE " + finished_where,
-             {id, worker_id, attempt, status, error.empty() ? db::Value(nullptr) : db::Value(boost::json::serialize(error)),
-              run_id.empty() ? db::Value(nullptr) : db::Value(run_id), iso_now()});
+void JobQueue::run(Claimed& job) {
+  auto done = [&](std::string_view status, const boost::json::object& error, const std::string& run_id,
+                  std::string retry_at = {}) {
+    {
+      std::lock_guard lock(mutex_);
+      running_.erase(job.id);
+    }
+    finish({.id = job.id,
+            .worker_id = job.worker_id,
+            .attempts = job.attempts,
+            .status = std::string(status),
+            .retry_at = std::move(retry_at),
+            .error = error.empty() ? std::string() : boost::json::serialize(error),
+            .run_id = run_id});
   };
 
-  if (attempt > max_attempts) {  // its worker died during the last attempt
-    finish("dead", {{"code", "worker_lost"}, {"message", "the worker running the last attempt stopped"}}, "");
-    dead_.fetch_add(1, std::memory_order_relaxed);
-    return true;
+  if (job.attempts > job.max_attempts) {  // its worker died during the last attempt
+    done("dead", {{"code", "worker_lost"}, {"message", "the worker running the last attempt stopped"}}, "");
+    return;
   }
-  const RegisteredAction* ra = registry_.find(action);
+  const RegisteredAction* ra = registry_.find(job.action);
   if (!ra) {  // the code no longer has the action
-    finish("dead", {{"code", "action_not_found"}, {"message", "no action \"" + action + "\" in this app"}}, "");
-    dead_.fetch_add(1, std::memory_order_relaxed);
-    return true;
+    done("dead", {{"code", "action_not_found"}, {"message", "no action \"" + job.action + "\" in this app"}}, "");
+    return;
   }
 
   boost::json::value input;
   try {
-    input = boost::json::parse(text(job, "input"));
+    input = boost::json::parse(job.input);
   } catch (const std::exception&) {
     input = boost::json::object();
   }
-  const std::string detail = "job " + id + " attempt " + std::to_string(attempt);
-  const std::string trace = text(job, "trace_id"), parent = text(job, "parent_run_id");
   Auth auth = Auth::system();
-  if (auto user = text(job, "user_id"); !user.empty()) {
-    auth = Auth::user(user);
-    auth.org_id = text(job, "org_id");
+  if (!job.user_id.empty()) {
+    auth = Auth::user(job.user_id);
+    auth.org_id = job.org_id;
   }
+  const std::string detail = "job " + job.id + " attempt " + std::to_string(job.attempts);  // borrowed by inv
   Invocation inv{.action = ra,
                  .input = std::move(input),
                  .trigger_type = "queue",
                  .trigger_detail = detail,
                  .auth = std::move(auth),
-                 .trace_id = trace,
-                 .parent_run_id = parent};
-  const milliseconds timeout(integer(job, "timeout_ms"));
-  {
+                 .trace_id = job.trace_id,
+                 .parent_run_id = job.parent_run_id};
+  const milliseconds timeout(job.timeout_ms);
+  if (timeout.count() > 0) {
     std::lock_guard lock(mutex_);
-    running_[id] = {worker_id, attempt,
-                    timeout.count() > 0 ? Clock::now() + timeout : Clock::time_point::max()};
+    running_[job.id].deadline = Clock::now() + timeout;
   }
   const auto started = std::chrono::steady_clock::now();
   RunResult r = executor_.run(inv);
   const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
-  {
-    std::lock_guard lock(mutex_);
-    running_.erase(id);
-  }
 
   if (r.ok()) {
-    finish("completed", {}, r.run_id);
-    completed_.fetch_add(1, std::memory_order_relaxed);
-    return true;
+    done("completed", {}, r.run_id);
+    return;
   }
   boost::json::object error = error_record(*r.error);
   if (timeout.count() > 0 && took > timeout) error["timedOut"] = true;
-  if (attempt >= max_attempts) {
-    finish("dead", error, r.run_id);
-    dead_.fetch_add(1, std::memory_order_relaxed);
-    log_.warn("job dead after its last attempt", {{"job", id}, {"action", action}, {"attempts", attempt}});
-    return true;
+  if (job.attempts >= job.max_attempts) {
+    done("dead", error, r.run_id);
+    log_.warn("job dead after its last attempt", {{"job", job.id}, {"action", job.action}, {"attempts", job.attempts}});
+    return;
   }
-  const auto next = Clock::now() + retry_delay(attempt, integer(job, "backoff_ms"), integer(job, "max_backoff_ms"));
-  db_.exec("UPDATE jobs SET status = 'pending', run_at = $4, last_error = $5, last_run_id = $6, lease_until = NULL, "
-           "worker_id = NULL, updated_at = $7 WHERE " + finished_where,
-           {id, worker_id, attempt, iso_time(next), boost::json::serialize(error), r.run_id, iso_now()});
-  retried_.fetch_add(1, std::memory_order_relaxed);
-  return true;
+  done("pending", error, r.run_id, iso_time(Clock::now() + retry_delay(job.attempts, job.backoff_ms, job.max_backoff_ms)));
 }
 
-void JobQueue::worker(const Group* group, int index) {
+// Finished attempts are written by the finisher thread, many rows per UPDATE: whatever ended
+// while the previous write was in flight goes into the next one. A worker does not wait for the
+// write, it claims its next job. A failed write (the database is away) is kept and tried again,
+// so completions made during an outage are not lost; a process killed before the write leaves
+// the jobs to run again after their lease (at least once, as always).
+void JobQueue::finish(Finish&& f) {
+  {
+    std::lock_guard lock(finish_mutex_);
+    finishing_.push_back(std::move(f));
+    if (finish_writing_ || !finisher_.joinable()) return;  // the write in flight is followed by ours
+  }
+  finish_wake_.notify_one();
+}
+
+// Writes what is queued on the calling thread (run_due, stop), until nothing is left.
+void JobQueue::flush_finishes() {
+  std::unique_lock lock(finish_mutex_);
+  finish_idle_.wait(lock, [&] { return !finish_writing_; });
+  while (!finishing_.empty()) {
+    std::vector<Finish> batch;
+    batch.swap(finishing_);
+    finish_writing_ = true;
+    lock.unlock();
+    std::exception_ptr failed;
+    try {
+      write_finishes(batch);
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    lock.lock();
+    finish_writing_ = false;
+    finish_idle_.notify_all();
+    if (failed) {
+      finishing_.insert(finishing_.begin(), std::make_move_iterator(batch.begin()), std::make_move_iterator(batch.end()));
+      std::rethrow_exception(failed);
+    }
+  }
+}
+
+void JobQueue::finisher() {
+  pthread_setname_np(pthread_self(), "bb-jobs-done");
+  bool failing = false;
+  std::unique_lock lock(finish_mutex_);
+  while (true) {
+    finish_wake_.wait_for(lock, failing ? milliseconds(250) : milliseconds(options_.poll_ms),
+                          [&] { return finish_stopping_ || (!failing && !finishing_.empty()); });
+    if (finish_stopping_) return;  // stop() writes the rest
+    if (finishing_.empty()) continue;
+    lock.unlock();
+    try {
+      flush_finishes();
+      if (failing) log_.info("job results written again", {});
+      failing = false;
+    } catch (const std::exception& e) {
+      if (!failing) log_.error("could not write job results, keeping them", {{"error", e.what()}});
+      failing = true;
+    }
+    lock.lock();
+  }
+}
+
+void JobQueue::write_finishes(const std::vector<Finish>& batch) {
+  const std::string at = iso_now();
+  boost::json::array rows;
+  rows.reserve(batch.size());
+  auto text_or_null = [](const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); };
+  for (const Finish& f : batch)
+    rows.push_back(boost::json::object{{"id", f.id},
+                                       {"worker_id", f.worker_id},
+                                       {"attempts", f.attempts},
+                                       {"status", f.status},
+                                       {"retry_at", text_or_null(f.retry_at)},
+                                       {"error", text_or_null(f.error)},
+                                       {"run_id", text_or_null(f.run_id)},
+                                       {"at", at}});
+  db_.exec(finish_sql_, {boost::json::serialize(rows)});
+  for (const Finish& f : batch)
+    (f.status == "completed" ? completed_ : f.status == "dead" ? dead_ : retried_).fetch_add(1, std::memory_order_relaxed);
+}
+
+// Jobs claimed but never started (stop): back to pending, the attempt not counted, so another
+// instance takes them now rather than after their lease.
+void JobQueue::release(const std::vector<Claimed>& jobs) {
+  for (const auto& j : jobs) {
+    try {
+      db_.exec("UPDATE jobs SET status = 'pending', attempts = attempts - 1, worker_id = NULL, lease_until = NULL, "
+               "updated_at = $4 WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'",
+               {j.id, j.worker_id, j.attempts, iso_now()});
+    } catch (const std::exception& e) {  // the lease runs out instead
+      log_.warn("could not hand back a claimed job", {{"job", j.id}, {"error", e.what()}});
+    }
+    std::lock_guard lock(mutex_);
+    running_.erase(j.id);
+  }
+}
+
+// How many jobs a claim for the group should take now: one for each idle worker that has none
+// waiting for it, and with `claim_batch` a buffer of that many more, topped up once half used.
+std::int64_t JobQueue::wanted(const Group& group) const {
+  const std::int64_t buffer = options_.claim_batch, held = static_cast<std::int64_t>(group.ready.size());
+  const std::int64_t n = (group.workers - group.busy) + buffer - held;
+  return n >= std::max<std::int64_t>(1, buffer / 2) ? n : 0;
+}
+
+void JobQueue::worker(Group* group, int index) {
   pthread_setname_np(pthread_self(), "bb-jobs");
   const std::string worker_id = instance_ + "-" + std::to_string(index);
-  std::uint64_t seen = 0;
   bool failing = false;
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    // Claim when jobs are wanted, unless the last claim came up short and nothing happened
+    // since (no enqueue, no notification, no poll interval gone by).
+    const bool may_claim = group->drained_signal != signal_ || Clock::now() >= group->drained_until;
+    std::int64_t fetch = !group->fetching && may_claim && (group->ready.empty() || options_.claim_batch > 0)
+                             ? wanted(*group)
+                             : 0;
+    if (fetch > 0) {
+      group->fetching = true;
+      const std::uint64_t signal = signal_;
+      lock.unlock();
+      std::vector<Claimed> got;
+      try {
+        got = claim(*group, worker_id, fetch);
+        failing = false;
+      } catch (const std::exception& e) {  // the database is away: try again after a poll
+        if (!failing) log_.error("job worker", {{"error", e.what()}});
+        failing = true;
+      }
+      lock.lock();
+      group->fetching = false;
+      if (static_cast<std::int64_t>(got.size()) < fetch) {
+        group->drained_signal = signal;
+        group->drained_until = Clock::now() + milliseconds(options_.poll_ms);
+      }
+      for (auto& c : got) group->ready.push_back(std::move(c));
+      if (got.size() > 1) wake_.notify_all();
+      continue;
+    }
+    if (group->ready.empty()) {
+      const std::uint64_t seen = signal_;
+      wake_.wait_for(lock, milliseconds(options_.poll_ms),
+                     [&] { return stopping_ || signal_ != seen || !group->ready.empty(); });
+      continue;
+    }
+    Claimed job = std::move(group->ready.front());
+    group->ready.pop_front();
+    ++group->busy;
+    lock.unlock();
+    try {
+      run(job);
+    } catch (const std::exception& e) {  // its lease runs out and it runs again
+      log_.error("job worker", {{"job", job.id}, {"error", e.what()}});
+    }
+    lock.lock();
+    --group->busy;
+  }
+}
+
+void JobQueue::listen_loop() {
+  pthread_setname_np(pthread_self(), "bb-jobs-listen");
   while (true) {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
-      seen = signal_;
     }
-    bool ran = false;
-    try {
-      ran = claim_and_run(*group, worker_id);
-      failing = false;
-    } catch (const std::exception& e) {  // the database is away: try again after a poll
-      if (!failing) log_.error("job worker", {{"error", e.what()}});
-      failing = true;
+    const bool heard = !listener_->wait(std::chrono::seconds(1)).empty();
+    if (!heard && !listener_->take_reconnected()) continue;
+    {
+      std::lock_guard lock(mutex_);
+      ++signal_;
     }
-    if (ran) continue;
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, milliseconds(options_.poll_ms), [&] { return stopping_ || signal_ != seen; });
+    wake_.notify_all();  // one claim per group: the fetching flag keeps the others waiting
   }
 }
 
@@ -270,8 +486,9 @@ void JobQueue::housekeeping() {
   while (!stopping_) {
     lock.unlock();
     try {
-      // Heartbeat: the leases of this instance's running jobs, unless past their timeout (then
-      // the lease runs out and another worker may take the job again).
+      // Heartbeat: the leases of the jobs this instance holds (running, or claimed and waiting
+      // for a worker), unless past their timeout (then the lease runs out and another worker
+      // may take the job again).
       const auto now = Clock::now();
       std::vector<std::pair<std::string, Running>> alive;
       {
@@ -311,9 +528,22 @@ void JobQueue::start() {
   if (!threads_.empty()) return;
   stopping_ = false;
   int index = 0;
-  for (const auto& g : groups_)
+  for (auto& g : groups_)
     for (int i = 0; i < g.workers; ++i) threads_.emplace_back([this, &g, n = index++] { worker(&g, n); });
   threads_.emplace_back([this] { housekeeping(); });
+  {
+    std::lock_guard finishing(finish_mutex_);
+    finish_stopping_ = false;
+  }
+  finisher_ = std::thread([this] { finisher(); });
+  if (!notify_url_.empty() && !channel_.empty() && index > 0) {
+    try {
+      listener_ = db::listen(notify_url_, {channel_});
+      listen_thread_ = std::thread([this] { listen_loop(); });
+    } catch (const std::exception& e) {  // the workers still poll
+      log_.warn("not listening for new jobs", {{"error", e.what()}});
+    }
+  }
 }
 
 void JobQueue::stop() {
@@ -322,15 +552,38 @@ void JobQueue::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  if (listener_) listener_->interrupt();
+  if (listen_thread_.joinable()) listen_thread_.join();
+  listener_.reset();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  {
+    std::lock_guard finishing(finish_mutex_);
+    finish_stopping_ = true;
+  }
+  finish_wake_.notify_all();
+  if (finisher_.joinable()) finisher_.join();
+  try {
+    flush_finishes();
+  } catch (const std::exception& e) {  // those jobs run again after their lease
+    log_.error("could not write job results at stop", {{"error", e.what()}});
+  }
+  for (auto& g : groups_) {
+    std::vector<Claimed> left(std::make_move_iterator(g.ready.begin()), std::make_move_iterator(g.ready.end()));
+    g.ready.clear();
+    if (!left.empty()) release(left);
+  }
 }
 
 int JobQueue::run_due() {
   int ran = 0;
   const std::string worker_id = instance_ + "-now";
-  for (const auto& g : groups_)
-    while (claim_and_run(g, worker_id)) ++ran;
+  for (auto& g : groups_)
+    for (auto jobs = claim(g, worker_id, 1); !jobs.empty(); jobs = claim(g, worker_id, 1)) {
+      run(jobs.front());
+      flush_finishes();  // one at a time: what a job does next may depend on the last one's end
+      ++ran;
+    }
   return ran;
 }
 

@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <cstdio>
 #include <filesystem>
@@ -35,6 +36,9 @@ struct Seen {
 };
 
 std::mutex g_mutex;
+std::condition_variable g_gate_changed;
+bool g_gate_open = false;  // `gate` jobs wait for it (at most 10 s)
+int g_gate_entered = 0;
 std::vector<Seen> g_seen;
 std::map<std::int64_t, int> g_effects;  // runs of `effect` per input
 
@@ -111,7 +115,14 @@ bb::Module jobs_module() {
         });
         return out;
       });
-  return bb::module({.name = "jobtest", .actions = {enqueuer, work, effect, in_transaction}});
+  auto gate = bb::action<EffectIn, bb::Empty>({.name = "gate"}, [](const EffectIn&, bb::Context&) {
+    std::unique_lock lock(g_mutex);
+    ++g_gate_entered;
+    g_gate_changed.notify_all();
+    g_gate_changed.wait_for(lock, 10s, [] { return g_gate_open; });
+    return bb::Empty{};
+  });
+  return bb::module({.name = "jobtest", .actions = {enqueuer, work, effect, in_transaction, gate}});
 }
 
 const bb::AppManifest& jobs_manifest() {
@@ -142,6 +153,8 @@ class JobQueueTest : public ::testing::Test {
     std::lock_guard lock(g_mutex);
     g_seen.clear();
     g_effects.clear();
+    g_gate_open = false;
+    g_gate_entered = 0;
   }
 
   bb::JobQueue& queue() { return app.app().jobs(); }
@@ -448,6 +461,59 @@ bb::Config retention_config() {
   return c;
 }
 
+// With claim_batch, an idle worker claims more than it can start: the rest wait in the
+// instance's buffer, leased (status running) so no other instance takes them. stop() hands
+// back the ones that never started, without counting an attempt.
+class JobQueueBatch : public JobQueueTest {
+ protected:
+  static bb::Config config() {
+    bb::Config c = bb::testing::TestApp::test_config();
+    c.queue.workers = 1;
+    c.queue.claim_batch = 10;
+    c.queue.poll_ms = 20;
+    return c;
+  }
+  JobQueueBatch() : JobQueueTest(config()) {}
+};
+
+TEST_F(JobQueueBatch, ClaimedJobsWaitLeasedAndStopHandsBackThoseNotStarted) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(queue().enqueue("gate", json::object{{"n", i}}, {}, nullptr).id);
+  queue().start();
+  {
+    std::unique_lock lock(g_mutex);
+    ASSERT_TRUE(g_gate_changed.wait_for(lock, 5s, [] { return g_gate_entered == 1; }));
+  }
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND lease_until IS NOT NULL"), 5)
+      << "one job runs, four wait in this instance's buffer, all leased";
+  EXPECT_EQ(count("SELECT count(DISTINCT worker_id) AS n FROM jobs"), 1) << "claimed in one statement";
+
+  std::thread stopper([&] { queue().stop(); });
+  std::this_thread::sleep_for(300ms);  // stop() is waiting for the running job
+  {
+    std::lock_guard lock(g_mutex);
+    g_gate_open = true;
+  }
+  g_gate_changed.notify_all();
+  stopper.join();
+
+  EXPECT_EQ(str(job(ids[0]).at("status")), "completed");
+  EXPECT_EQ(job(ids[0]).at("attempts").as_int64(), 1);
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    auto row = job(ids[i]);
+    EXPECT_EQ(str(row.at("status")), "pending") << "job " << i;
+    EXPECT_EQ(row.at("attempts").as_int64(), 0) << "job " << i << ": handed back, no attempt counted";
+    EXPECT_TRUE(row.at("worker_id").is_null() && row.at("lease_until").is_null()) << "job " << i;
+  }
+  {
+    std::lock_guard lock(g_mutex);
+    EXPECT_EQ(g_gate_entered, 1) << "no job started after stop()";
+  }
+  EXPECT_EQ(queue().run_due(), 4);
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1"), 5);
+  EXPECT_EQ(queue().stats().completed, 5u) << "counted once written";
+}
+
 class JobQueuePrune : public JobQueueTest {
  protected:
   JobQueuePrune() : JobQueueTest(retention_config()) {}
@@ -488,6 +554,8 @@ class JobQueueWorkers : public ::testing::Test {
     std::lock_guard lock(g_mutex);
     g_seen.clear();
     g_effects.clear();
+    g_gate_open = false;
+    g_gate_entered = 0;
   }
   void TearDown() override {
     std::error_code ec;
@@ -617,6 +685,48 @@ TEST(JobQueueOnPostgres, ConcurrentInstancesClaimEveryJobExactlyOnce) {
   std::cout << "[ timing   ] " << kJobs << " jobs by " << kInstances << " instances x " << kThreads
             << " threads in " << took.count() << " ms\n";
   others.clear();  // before `first` drops the schema
+}
+
+// On PostgreSQL a new job is announced with NOTIFY: an idle instance that polls once a minute
+// starts it at once, also when it was added in a transaction (announced at commit).
+TEST(JobQueueOnPostgres, AnotherInstanceStartsANewJobWithoutWaitingForItsPoll) {
+  bb::Config c = bb::testing::TestApp::test_config();
+  if (!c.database.url.starts_with("postgres")) c.database.url = bb::testing::PgCluster::shared().url();
+  c.persistence.enabled = false;
+  {
+    std::lock_guard lock(g_mutex);
+    g_effects.clear();
+  }
+  bb::testing::TestApp adder(jobs_manifest(), c);  // its queue is not started: it only adds
+  adder.db().exec("CREATE TABLE job_effects (n INTEGER NOT NULL UNIQUE, run_id TEXT NOT NULL)");
+  bb::Config worker_config = c;
+  worker_config.database.url = adder.app().config().database.url;
+  worker_config.queue.poll_ms = 60000;
+  auto worker = std::make_unique<bb::App>(jobs_manifest(), worker_config);
+  worker->open();
+  worker->jobs().start();
+  std::this_thread::sleep_for(200ms);  // its workers have looked once and now wait a minute
+
+  auto done = [&](std::int64_t n) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (adder.db().query_one("SELECT count(*) AS n FROM job_effects WHERE n = $1", {n})->at("n").as_int64() == 1)
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  adder.app().jobs().enqueue("effect", json::object{{"n", 1}}, {}, nullptr);
+  EXPECT_TRUE(done(1)) << "the other instance heard of the job";
+  adder.db().transaction([&](bb::db::Database&) {
+    adder.app().jobs().enqueue("effect", json::object{{"n", 2}}, {}, nullptr);
+    std::this_thread::sleep_for(100ms);  // not visible, not announced yet
+  });
+  EXPECT_TRUE(done(2)) << "a job added in a transaction is announced when it commits";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  worker->jobs().stop();
+  worker.reset();  // before `adder` drops the schema
 }
 
 }  // namespace

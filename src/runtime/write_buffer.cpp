@@ -53,14 +53,19 @@ bool WriteBuffer::push(LogRecord&& log) {
 
 void WriteBuffer::loop() {
   std::unique_lock lock(mutex_);
+  bool failed = false;
   while (!stopping_) {
+    // After a failed flush, the full interval: the records kept would otherwise fill a batch
+    // at once and the thread would spin against a database that is away.
     wake_.wait_for(lock, options_.flush_interval, [&] {
-      return stopping_ || runs_.size() + logs_.size() >= options_.max_batch;
+      return stopping_ || (!failed && runs_.size() + logs_.size() >= options_.max_batch);
     });
     if (stopping_) break;
+    const auto failures = stats_.failed_flushes;
     lock.unlock();
     flush();
     lock.lock();
+    failed = stats_.failed_flushes != failures;
   }
 }
 
@@ -80,18 +85,16 @@ void WriteBuffer::flush() {
 }
 
 void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& logs) {
-  static constexpr std::string_view kInsertRun =
-      "INSERT INTO action_runs (id, action_name, module_name, trace_id, parent_run_id, trigger_type, "
-      "status, input, output, error, duration_ms, started_at, trigger_detail) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-  static constexpr std::string_view kInsertLog =
-      "INSERT INTO action_logs (run_id, level, message, meta, created_at) VALUES ($1, $2, $3, $4, $5)";
+  static constexpr std::string_view kRunColumns[] = {"id", "action_name", "module_name", "trace_id", "parent_run_id",
+                                                      "trigger_type", "status", "input", "output", "error",
+                                                      "duration_ms", "started_at", "trigger_detail"};
+  static constexpr std::string_view kLogColumns[] = {"run_id", "level", "message", "meta", "created_at"};
   using db::Cell;
-  // The cells borrow the records' strings: nothing is copied before SQLite reads it.
+  // The cells borrow the records' strings: nothing is copied before the driver reads it.
   std::vector<Cell> cells;
   try {
     db_.transaction([&](db::Database& tx) {
-      cells.reserve(runs.size() * 13);
+      cells.reserve(runs.size() * std::size(kRunColumns));
       for (const RunRecord& r : runs) {
         cells.insert(cells.end(), {Cell::of(r.id), Cell::of(r.action), Cell::text_or_null(r.module),
                                    Cell::of(r.trace_id), Cell::text_or_null(r.parent_run_id),
@@ -100,23 +103,36 @@ void WriteBuffer::write(std::vector<RunRecord>& runs, std::vector<LogRecord>& lo
                                    Cell::of(r.duration_ms), Cell::of(r.started_at),
                                    Cell::text_or_null(r.trigger_detail)});
       }
-      if (!cells.empty()) tx.exec_batch(kInsertRun, 13, cells);
+      if (!cells.empty()) tx.insert_rows("action_runs", kRunColumns, cells);
       cells.clear();
       for (const LogRecord& l : logs) {
         cells.insert(cells.end(), {Cell::text_or_null(l.run_id), Cell::of(l.level), Cell::of(l.message),
                                    Cell::text_or_null(l.meta), Cell::of(l.created_at)});
       }
-      if (!cells.empty()) tx.exec_batch(kInsertLog, 5, cells);
+      if (!cells.empty()) tx.insert_rows("action_logs", kLogColumns, cells);
     });
     std::lock_guard lock(mutex_);
     stats_.written += runs.size() + logs.size();
     ++stats_.flushes;
   } catch (const std::exception& e) {
+    // The database is away (a restart, a network cut): keep the records, in order, for the next
+    // flush while there is room. Anything else (a record the database refuses) would fail again.
+    const auto* db_error = dynamic_cast<const db::DbError*>(&e);
+    const bool transient = db_error && (db_error->kind() == db::DbError::Kind::connection ||
+                                        db_error->kind() == db::DbError::Kind::busy);
     std::lock_guard lock(mutex_);
     ++stats_.failed_flushes;
-    stats_.dropped += runs.size() + logs.size();
-    std::string message = "could not write " + std::to_string(runs.size()) + " run records and " +
-                          std::to_string(logs.size()) + " log records: " + e.what();
+    std::string message;
+    if (transient && !stopping_ && runs.size() + logs.size() + runs_.size() + logs_.size() <= options_.capacity) {
+      runs_.insert(runs_.begin(), std::make_move_iterator(runs.begin()), std::make_move_iterator(runs.end()));
+      logs_.insert(logs_.begin(), std::make_move_iterator(logs.begin()), std::make_move_iterator(logs.end()));
+      message = "could not write " + std::to_string(runs.size()) + " run records and " + std::to_string(logs.size()) +
+                " log records, kept for the next flush: " + e.what();
+    } else {
+      stats_.dropped += runs.size() + logs.size();
+      message = "could not write " + std::to_string(runs.size()) + " run records and " + std::to_string(logs.size()) +
+                " log records: " + e.what();
+    }
     if (options_.on_error) options_.on_error(message);
     else std::fprintf(stderr, "bunbase: %s\n", message.c_str());
   }

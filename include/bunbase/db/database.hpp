@@ -88,6 +88,11 @@ class Database {
   // Runs `sql` (one statement with $1..$columns) once per row of `cells` (row-major), binding
   // text without copying it. For bulk writes such as the run history; returns rows changed.
   virtual std::int64_t exec_batch(std::string_view sql, std::size_t columns, std::span<const Cell> cells) = 0;
+  // Appends plain rows to `table` (row-major cells, one per column; names come from code, never
+  // from input), all or none. A multi-row INSERT on SQLite, COPY on PostgreSQL: the cheapest
+  // bulk write each has, for the run history. Returns the rows written.
+  virtual std::int64_t insert_rows(std::string_view table, std::span<const std::string_view> columns,
+                                   std::span<const Cell> cells);
   // Several statements separated by ';', no parameters (migrations).
   virtual void exec_script(std::string_view sql) = 0;
   virtual std::string_view dialect() const = 0;  // "sqlite" | "postgres"

@@ -62,6 +62,7 @@ struct Config {
     int workers = 4;                            // for every queue not listed in `queues`
     std::vector<std::pair<std::string, int>> queues;  // per-queue concurrency: { emails = 2 }
     int poll_ms = 500;                          // how often workers look for due jobs
+    int claim_batch = 0;                        // jobs claimed per statement; 0: the group's workers
     std::chrono::seconds lease{30};             // renewed by a heartbeat while the job runs
     std::chrono::seconds timeout{300};          // default job timeout (JobOptions::timeout)
     std::chrono::seconds retention{7 * 24 * 3600};  // completed and cancelled jobs kept

@@ -9,6 +9,15 @@
 // leaves its lease to expire: the job is claimed again (at least once). Completed and cancelled
 // jobs are pruned after `retention`.
 //
+// Throughput comes from batching, not from more statements. An idle worker claims for its group
+// in one statement: one job per idle worker, plus `claim_batch` more kept in a local buffer
+// when that is set (their leases are renewed like running ones; stop() hands back what did not
+// start). Finished attempts are written by a thread of their own, whatever ended during the
+// previous write in one UPDATE, so a worker goes on to its next job at once; a write that fails
+// is kept and tried again. stats() counts attempts once their end is written. On PostgreSQL,
+// enqueue() announces the job with NOTIFY (it leaves at commit), so idle workers of every
+// instance look at once.
+//
 //   JobQueue q(registry, executor, db, log, config.queue);
 //   q.start();          // the workers (serve)
 //   q.run_due();        // or: run what is due on this thread (tests, the CLI)
@@ -17,6 +26,8 @@
 #include <atomic>
 #include <map>
 #include <condition_variable>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -24,6 +35,7 @@
 
 #include "bunbase/core/context.hpp"
 #include "bunbase/core/registry.hpp"
+#include "bunbase/db/notifications.hpp"
 #include "bunbase/runtime/config.hpp"
 #include "bunbase/runtime/executor.hpp"
 
@@ -35,8 +47,10 @@ class JobQueue final : public JobSink {
     std::uint64_t enqueued = 0, completed = 0, retried = 0, dead = 0;
   };
 
+  // `notify_url`: the PostgreSQL URL of a database other instances share (empty: none), for
+  // LISTEN on the channel enqueue() notifies.
   JobQueue(const Registry& registry, Executor& executor, db::Database& db, LogSink& log, Config::Queue options,
-           std::chrono::seconds event_retention = std::chrono::hours(24 * 7));
+           std::chrono::seconds event_retention = std::chrono::hours(24 * 7), std::string notify_url = {});
   ~JobQueue() override;
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;
@@ -55,16 +69,41 @@ class JobQueue final : public JobSink {
   Stats stats() const;
 
  private:
+  // A job this instance holds the lease of (claimed, maybe not started yet).
+  struct Claimed {
+    std::string id, action, input, trace_id, parent_run_id, user_id, org_id, run_at, worker_id;
+    std::int64_t attempts = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0, priority = 0;
+  };
+  // What an attempt ended in: one row of the batched UPDATE.
+  struct Finish {
+    std::string id, worker_id;
+    std::int64_t attempts = 0;
+    std::string status, retry_at, error, run_id;  // retry_at: set when status is "pending"
+  };
   struct Group {
     std::vector<std::string> queues;  // empty with `others`: every queue not listed
     bool others = false;
     int workers = 0;
     std::string claim_sql, reclaim_sql;
+    std::deque<Claimed> ready;  // claimed, waiting for a worker (under mutex_)
+    int busy = 0;               // workers running a job (under mutex_)
+    bool fetching = false;      // a worker is claiming for the group (under mutex_)
+    // The last claim came up short at this signal_: no claim again before news or this time.
+    std::uint64_t drained_signal = ~std::uint64_t(0);
+    std::chrono::system_clock::time_point drained_until;
   };
 
-  bool claim_and_run(const Group& group, const std::string& worker_id);
-  void worker(const Group* group, int index);
+  std::vector<Claimed> claim(Group& group, const std::string& worker_id, std::int64_t limit);
+  std::int64_t wanted(const Group& group) const;  // under mutex_
+  void run(Claimed& job);
+  void finish(Finish&& f);
+  void flush_finishes();
+  void finisher();
+  void write_finishes(const std::vector<Finish>& batch);
+  void release(const std::vector<Claimed>& jobs);
+  void worker(Group* group, int index);
   void housekeeping();
+  void listen_loop();
 
   const Registry& registry_;
   Executor& executor_;
@@ -74,6 +113,10 @@ class JobQueue final : public JobSink {
   std::chrono::seconds event_retention_;
   std::vector<Group> groups_;
   std::string instance_;  // worker ids are "<instance>-<n>"
+  std::string enqueue_sql_, finish_sql_;
+  std::string notify_url_, channel_;  // PostgreSQL shared by instances: the channel enqueue() notifies
+  std::unique_ptr<db::Listener> listener_;
+  std::thread listen_thread_;
 
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -87,6 +130,13 @@ class JobQueue final : public JobSink {
   };
   std::map<std::string, Running> running_;
   std::vector<std::thread> threads_;
+
+  // Finished attempts waiting to be written (by finisher_, or by run_due/stop on their thread).
+  std::mutex finish_mutex_;
+  std::condition_variable finish_wake_, finish_idle_;
+  std::vector<Finish> finishing_;
+  bool finish_writing_ = false, finish_stopping_ = false;
+  std::thread finisher_;
   std::atomic<std::uint64_t> enqueued_{0}, completed_{0}, retried_{0}, dead_{0};
 };
 

@@ -1,6 +1,8 @@
 // Buffered persistence of runs and logs: pushes never block on the database; a background
-// thread flushes every interval or when max_batch items wait, in one transaction. Bounded:
-// when full, new items are dropped and counted. stop() flushes what is left.
+// thread flushes every interval or when max_batch items wait, in one transaction (COPY on
+// PostgreSQL). Bounded: when full, new items are dropped and counted. A flush that fails
+// because the database is away keeps its records for the next one while they fit; any other
+// failure drops them (counted, reported). stop() flushes what is left.
 //
 //   bb::WriteBuffer buf(db, {.flush_interval = 2s, .max_batch = 500, .capacity = 10000});
 //   buf.push(bb::RunRecord{...});
@@ -38,7 +40,7 @@ class WriteBuffer {
     std::chrono::milliseconds flush_interval{2000};
     std::size_t max_batch = 500;
     std::size_t capacity = 10000;
-    // Told when a flush fails (the records of that flush are dropped and counted).
+    // Told when a flush fails (its records kept for the next flush, or dropped and counted).
     std::function<void(std::string_view)> on_error;
   };
   struct Stats {

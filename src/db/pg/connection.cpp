@@ -143,6 +143,23 @@ Result Connection::run_once(const std::string& sql, const TextParams& params) {
                             nullptr, 0));
 }
 
+std::int64_t Connection::copy_in(const std::string& copy_sql, std::string_view data) {
+  Result started(PQexec(conn_, copy_sql.c_str()));
+  if (!started || PQresultStatus(started.get()) != PGRES_COPY_IN) check(started.release());
+  // Sent in pieces: libpq buffers what it is given, and a piece bounds that buffer.
+  constexpr std::size_t kPiece = 256 * 1024;
+  const char* failure = nullptr;
+  for (std::size_t at = 0; at < data.size() && !failure; at += kPiece) {
+    const std::size_t n = std::min(kPiece, data.size() - at);
+    if (PQputCopyData(conn_, data.data() + at, static_cast<int>(n)) != 1) failure = "the connection failed during COPY";
+  }
+  PQputCopyEnd(conn_, failure);
+  Result ended = check(PQgetResult(conn_));
+  while (PGresult* extra = PQgetResult(conn_)) PQclear(extra);  // the end of the command
+  const char* tuples = PQcmdTuples(ended.get());
+  return tuples && *tuples ? std::atoll(tuples) : 0;
+}
+
 void Connection::script(std::string_view sql) {
   std::string text(sql);
   check(PQexec(conn_, text.c_str()));

@@ -30,6 +30,8 @@ class Connection {
   // One statement sent with its parameters and not kept (the multi-row INSERTs of a batch,
   // whose text varies with the number of rows and would only churn the cache).
   Result run_once(const std::string& sql, const TextParams& params);
+  // COPY ... FROM STDIN with `data` in COPY's text format; returns the rows copied.
+  std::int64_t copy_in(const std::string& copy_sql, std::string_view data);
   // Several statements in one simple-protocol round trip, no parameters (migrations, BEGIN).
   void script(std::string_view sql);
 

@@ -113,6 +113,48 @@ std::int64_t PgDatabase::exec_batch(std::string_view sql, std::size_t columns,
   return changed;
 }
 
+// COPY's text format: a tab between columns, a newline after each row, \N for NULL, and a
+// backslash before the characters that would otherwise mean one of those.
+std::int64_t PgDatabase::insert_rows(std::string_view table, std::span<const std::string_view> columns,
+                                     std::span<const Cell> cells) {
+  if (columns.empty() || cells.size() % columns.size() != 0)
+    throw DbError(DbError::Kind::other, "insert_rows: the cells do not fill whole rows");
+  if (cells.empty()) return 0;
+  std::string sql = "COPY " + std::string(table) + " (";
+  for (std::size_t c = 0; c < columns.size(); ++c) sql += (c ? ", " : "") + std::string(columns[c]);
+  sql += ") FROM STDIN";
+  std::string data;
+  data.reserve(cells.size() * 24);
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    const Cell& cell = cells[i];
+    switch (cell.kind) {
+      case Cell::Kind::null:
+        data += "\\N";
+        break;
+      case Cell::Kind::integer:
+        data += std::to_string(cell.integer);
+        break;
+      case Cell::Kind::real:
+        data += real_text(cell.real);
+        break;
+      case Cell::Kind::text:
+        reject_nul(cell.text);
+        for (char ch : cell.text) {
+          switch (ch) {
+            case '\\': data += "\\\\"; break;
+            case '\n': data += "\\n"; break;
+            case '\r': data += "\\r"; break;
+            case '\t': data += "\\t"; break;
+            default: data += ch;
+          }
+        }
+        break;
+    }
+    data += (i + 1) % columns.size() == 0 ? '\n' : '\t';
+  }
+  return with_connection([&](Connection& c) { return c.copy_in(sql, data); });
+}
+
 void PgDatabase::transaction(const std::function<void(Database&)>& fn) {
   if (Pin* pin = pinned()) return nested_transaction(*pin, fn);
   Pool::Lease lease = pool_.acquire();

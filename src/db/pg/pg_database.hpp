@@ -27,6 +27,8 @@ class PgDatabase final : public Database {
   void transaction(const std::function<void(Database&)>& fn) override;
   std::int64_t exec_batch(std::string_view sql, std::size_t columns,
                           std::span<const Cell> cells) override;
+  std::int64_t insert_rows(std::string_view table, std::span<const std::string_view> columns,
+                           std::span<const Cell> cells) override;
   void exec_script(std::string_view sql) override;
   std::string_view dialect() const override { return "postgres"; }
   bool ping() override;

@@ -13,19 +13,21 @@ namespace {
 constexpr Oid kBool = 16, kInt8 = 20, kInt2 = 21, kInt4 = 23, kJson = 114, kFloat4 = 700,
               kFloat8 = 701, kNumeric = 1700, kJsonb = 3802;
 
+}  // namespace
+
 std::string real_text(double d) {
   char buf[32];  // enough for the shortest round-trip form of any double
   auto r = std::to_chars(buf, buf + sizeof buf, d);
   return std::string(buf, r.ptr);
 }
 
-// libpq sends text parameters as C strings, so a NUL byte would silently cut the text short;
-// PostgreSQL cannot store one in text anyway. Refuse instead of storing less than was given.
 void reject_nul(std::string_view text) {
   if (text.find('\0') != std::string_view::npos)
     throw DbError(DbError::Kind::other,
                   "a text parameter holds a NUL byte, which PostgreSQL text cannot store");
 }
+
+namespace {
 
 boost::json::value cell_value(Oid type, std::string_view text) {
   switch (type) {

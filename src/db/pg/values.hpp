@@ -16,6 +16,12 @@ namespace bb::db::pg {
 // Parameters as libpq takes them: NUL-terminated text, or a null pointer for NULL. JSON
 // strings are borrowed (Boost.JSON keeps them NUL-terminated); everything else is rendered
 // into storage owned here, so the object must outlive the call that uses values().
+// The shortest text that reads back as exactly d.
+std::string real_text(double d);
+// libpq sends text parameters as C strings, so a NUL byte would silently cut the text short;
+// PostgreSQL cannot store one in text anyway. Throws DbError instead of storing less.
+void reject_nul(std::string_view text);
+
 class TextParams {
  public:
   TextParams() = default;
