@@ -108,7 +108,9 @@ void EventBus::relay_loop() {
       } catch (const std::exception& e) {
         log_.warn("event sweep failed", {{"error", e.what()}});
       }
-      next_sweep = std::chrono::steady_clock::now() + kSweepEvery;
+      // Just reconnected: events announced while the link was down are younger than the grace
+      // the sweep leaves the relay, so look again as soon as they are old enough.
+      next_sweep = std::chrono::steady_clock::now() + (reconnected ? kSweepGrace + std::chrono::milliseconds(100) : kSweepEvery);
     }
   }
 }

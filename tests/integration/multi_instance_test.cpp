@@ -433,6 +433,7 @@ void MultiInstance::survive_a_postgres_outage() {
         eventually([&] { return http(n->port(), "GET", "/readyz").status == 200; }, Ms(15000)))
         << n->name() << " is not ready again";
   ready_at = now_ms();
+  const auto emitted_after = std::chrono::steady_clock::now();
   db = std::make_unique<Db>(url);
   for (auto& n : nodes) {
     EXPECT_TRUE(n->process().running()) << n->name() << " is the process from before the outage";
@@ -453,13 +454,15 @@ void MultiInstance::survive_a_postgres_outage() {
       },
       Ms(10000)));
   // Events emitted before an instance's LISTEN connection is back are announced to nobody: the
-  // sweep delivers them, up to ~7 s later (the one right after the reconnect skips events
-  // younger than 2 s; the next comes 5 s after it).
+  // sweep delivers them. The one right after the reconnect skips events younger than 2 s, so
+  // the relay sweeps again 2 s later: within ~3 s, not the usual 5 s sweep interval.
   EXPECT_TRUE(eventually(
       [&] {
         return db->count("SELECT count(*) FROM handled WHERE event_key LIKE 'node-%-after%'") >= 12;
       },
       Ms(15000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - emitted_after, std::chrono::milliseconds(4500))
+      << "events missed while reconnecting wait for the sweep after the reconnect, not the 5 s one";
   EXPECT_EQ(db->count("SELECT count(*) FROM job_runs WHERE key LIKE 'node-%-after%'"), 9);
   EXPECT_EQ(db->count("SELECT count(*) FROM jobs WHERE input LIKE '%-after%' AND (status <> "
                       "'completed' OR attempts <> 1)"),
