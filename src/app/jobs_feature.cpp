@@ -5,7 +5,8 @@
 #include <bunbase/bunbase.hpp>
 
 #include "bunbase/runtime/cron.hpp"
-#include "src/saas/org_guards.hpp"
+#include "src/admin/admin_access.hpp"
+#include "src/admin/admin_feature.hpp"
 
 namespace bb {
 
@@ -103,7 +104,10 @@ ScheduleView require_schedule(db::Database& db, std::string_view id) {
 
 Action list_jobs() {
   return action<ListJobsInput, JobList>(
-      {.name = "listJobs", .description = "Jobs, newest first, by status, queue or action (keyset pages: before)"},
+      {.name = "listJobs",
+       .description = "Jobs, newest first, by status, queue or action (keyset pages: before)",
+       .triggers = {triggers::api("GET", "/jobs")},
+       .record = false},
       [](const ListJobsInput& in, Context& ctx) {
         std::string sql = "SELECT " + std::string(kJobColumns) + " FROM jobs WHERE 1 = 1";
         std::vector<db::Value> params;
@@ -121,14 +125,18 @@ Action list_jobs() {
 }
 
 Action get_job() {
-  return action<JobInput, JobView>({.name = "getJob", .description = "One job with its attempts and last error"},
+  return action<JobInput, JobView>({.name = "getJob",
+                                    .description = "One job with its attempts and last error",
+                                    .triggers = {triggers::api("GET", "/jobs/:jobId")},
+                                    .record = false},
                                    [](const JobInput& in, Context& ctx) { return require_job(ctx.db, in.jobId); });
 }
 
 Action retry_job() {
   return action<JobInput, JobView>(
       {.name = "retryJob",
-       .description = "Runs a dead, cancelled or completed job again now, with a fresh set of attempts"},
+       .description = "Runs a dead, cancelled or completed job again now, with a fresh set of attempts",
+       .triggers = {triggers::api("POST", "/jobs/:jobId/retry")}},
       [](const JobInput& in, Context& ctx) {
         JobView job = require_job(ctx.db, in.jobId);
         const std::string now = iso_now();
@@ -144,7 +152,9 @@ Action retry_job() {
 
 Action cancel_job() {
   return action<JobInput, JobView>(
-      {.name = "cancelJob", .description = "Cancels a pending job (a running one finishes its attempt)"},
+      {.name = "cancelJob",
+       .description = "Cancels a pending job (a running one finishes its attempt)",
+       .triggers = {triggers::api("POST", "/jobs/:jobId/cancel")}},
       [](const JobInput& in, Context& ctx) {
         JobView job = require_job(ctx.db, in.jobId);
         const std::string now = iso_now();
@@ -159,7 +169,10 @@ Action cancel_job() {
 
 Action list_schedules() {
   return action<Empty, ScheduleList>(
-      {.name = "listSchedules", .description = "The cron schedules with their next and last runs"},
+      {.name = "listSchedules",
+       .description = "The cron schedules with their next and last runs",
+       .triggers = {triggers::api("GET", "/schedules")},
+       .record = false},
       [](const Empty&, Context& ctx) {
         return ScheduleList{ctx.db.query_as<ScheduleView>(
             "SELECT id, action, cron_expression, timezone, next_run_at, last_run_at, last_run_id, last_status, enabled "
@@ -170,7 +183,9 @@ Action list_schedules() {
 // pauseSchedule / resumeSchedule / runScheduleNow.
 Action schedule_action(std::string name, std::string description, std::string_view what) {
   return action<ScheduleInput, ScheduleView>(
-      {.name = std::move(name), .description = std::move(description)},
+      {.name = std::move(name),
+       .description = std::move(description),
+       .triggers = {triggers::api("POST", "/schedules/:scheduleId/" + std::string(what == "now" ? "run" : what))}},
       [what = std::string(what)](const ScheduleInput& in, Context& ctx) {
         ScheduleView s = require_schedule(ctx.db, in.scheduleId);
         const auto now = std::chrono::system_clock::now();
@@ -192,7 +207,10 @@ Action schedule_action(std::string name, std::string description, std::string_vi
 
 Action list_events() {
   return action<ListEventsInput, EventList>(
-      {.name = "listEvents", .description = "Recent events, newest first, optionally of one name"},
+      {.name = "listEvents",
+       .description = "Recent events, newest first, optionally of one name",
+       .triggers = {triggers::api("GET", "/events")},
+       .record = false},
       [](const ListEventsInput& in, Context& ctx) {
         std::string sql = "SELECT id, name, payload, run_id, trace_id, emitted_at FROM events WHERE 1 = 1";
         std::vector<db::Value> params;
@@ -216,7 +234,8 @@ Feature jobs_feature() {
           .modules = {module(
               {.name = "jobs",
                .description = "The job queue, the cron schedules and recent events, for the operator",
-               .guards = {saas::system_only()},
+               .api_prefix = std::string(admin::kApiPrefix),
+               .guards = {admin::admin_access()},
                .actions = {list_jobs(), get_job(), retry_job(), cancel_job(), list_schedules(),
                            schedule_action("pauseSchedule", "Stops a cron schedule until it is resumed", "pause"),
                            schedule_action("resumeSchedule", "Restarts a paused schedule from now", "resume"),

@@ -16,6 +16,8 @@ App::App(const AppManifest& manifest, Config config, std::vector<Feature> featur
   for (auto make : manifest_.actions) registry_.add(make());
   registry_.seal();
   Scheduler::check(registry_);  // a bad cron expression or time zone stops the app here
+  for (const auto& f : features_)
+    if (f.attach) f.attach(*this);
 }
 
 App::~App() { shutdown(); }

@@ -69,7 +69,7 @@ class TomlReader {
 
   void read(Config& c) {
     check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log", "auth", "saas",
-                           "events", "queue", "cron", "mcp"});
+                           "events", "queue", "cron", "mcp", "dashboard"});
     str(root_, "host", c.host);
     integer(root_, "port", c.port, 0, 65535);
     str(root_, "environment", c.environment);
@@ -208,6 +208,18 @@ class TomlReader {
         bad(file_, pre + "path", "expected a path such as \"/mcp\"");
       strings(*m, "allowed_origins", c.mcp.allowed_origins, pre);
       boolean(*m, "stdio_system", c.mcp.stdio_system, pre);
+    }
+    if (auto* d = table("dashboard")) {
+      const std::string pre = "dashboard.";
+      check_keys(*d, pre, {"enabled", "key", "admins", "loopback"});
+      boolean(*d, "enabled", c.dashboard.enabled, pre);
+      str(*d, "key", c.dashboard.key, pre);
+      strings(*d, "admins", c.dashboard.admins, pre);
+      if ((*d)["loopback"]) {
+        bool loopback = false;
+        boolean(*d, "loopback", loopback, pre);
+        c.dashboard.loopback = loopback;
+      }
     }
     if (auto* l = table("log")) {
       check_keys(*l, "log.", {"level", "format"});
@@ -445,6 +457,7 @@ Config load_config(const ConfigSources& sources) {
     }
   }
   if (auto v = getenv("STRIPE_SECRET_KEY")) c.saas.stripe.secret_key = *v;
+  if (auto v = getenv("BUNBASE_ADMIN_KEY")) c.dashboard.key = *v;
   if (auto v = getenv("STRIPE_WEBHOOK_SECRET")) c.saas.stripe.webhook_secrets = {*v};
   if (auto v = getenv("BUNBASE_STRIPE_API_BASE")) c.saas.stripe.api_base = *v;
   if (c.saas.stripe_enabled() && !c.saas.enabled)
@@ -461,6 +474,9 @@ Config load_config(const ConfigSources& sources) {
         "declared but unused: set [saas] enabled = true");
   if (c.environment != "development" && c.environment != "production")
     bad(c.source.empty() ? env : c.source, "environment", "expected development or production, got \"" + c.environment + "\"");
+  if (!c.dashboard.key.empty() && c.dashboard.key.size() < 24)
+    bad(c.source.empty() ? env : c.source, "dashboard.key",
+        "an admin key needs at least 24 characters (BUNBASE_ADMIN_KEY): try `openssl rand -hex 24`");
   if (c.log.format != "auto" && c.log.format != "human" && c.log.format != "json")
     bad(c.source.empty() ? env : c.source, "log.format", "expected auto, human or json");
   return c;

@@ -158,7 +158,7 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     ctx.log.error("action failed", {{"error", cause.empty() ? result.error->message() : cause}});
   }
 
-  if (buffer_) {
+  if (buffer_ && ra.action->options.record) {
     RunRecord rec;
     rec.id = result.run_id;
     rec.action = ra.name();

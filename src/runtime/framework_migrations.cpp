@@ -169,6 +169,11 @@ CREATE INDEX jobs_leased ON jobs (lease_until) WHERE status = 'running';
 CREATE INDEX jobs_done ON jobs (finished_at) WHERE status IN ('completed', 'cancelled');
 CREATE INDEX jobs_dead ON jobs (id) WHERE status = 'dead';
 )sql"});
+  all.push_back({"bunbase/0008_run_errors_index.sql", R"sql(
+-- The dashboard's "failed runs" page: errors newest first without reading the successes (a
+-- partial index costs a write only for the runs it holds).
+CREATE INDEX action_runs_errors ON action_runs (id) WHERE status = 'error';
+)sql"});
   return all;
 }
 

@@ -404,7 +404,9 @@ TEST(PlansConfig, EnabledNeedsOrganizations) {
   c.saas.enabled = true;
   EXPECT_THROW(builtin_features(c), std::runtime_error);
   c.saas.organizations = true;
-  EXPECT_EQ(builtin_features(c).size(), 3u);  // jobs, auth, saas
+  EXPECT_EQ(builtin_features(c).size(), 4u);  // jobs, admin (the dashboard's API), auth, saas
+  c.dashboard.enabled = false;
+  EXPECT_EQ(builtin_features(c).size(), 3u);
 }
 
 }  // namespace

@@ -38,6 +38,9 @@ struct ActionOptions {
   // Property names whose values never reach the run history (passwords, tokens, keys): replaced
   // by "[redacted]" wherever they appear in the recorded input and output.
   std::vector<std::string> redact;
+  // False: runs are not written to the run history (the dashboard's own API, which would
+  // otherwise fill the history it shows with its own reads).
+  bool record = true;
 };
 
 struct ActionDef {

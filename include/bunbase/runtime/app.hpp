@@ -46,6 +46,10 @@ struct Feature {
   // once all migrations are applied: for data the configuration declares and the database must
   // match (the SaaS plans and features). Should be idempotent.
   std::function<void(db::Database&, LogSink&)> after_migrate;
+  // Called once the App is built (registry sealed, database not yet open), with the App, for
+  // built-in modules that describe or drive the app itself (the dashboard's API). The App
+  // outlives every run of the feature's actions.
+  std::function<void(App&)> attach;
 };
 
 struct InvokeOptions {

@@ -153,6 +153,18 @@ struct Config {
     bool stdio_system = false;  // `<app> mcp` without BUNBASE_API_KEY runs as the system principal
   } mcp;
 
+  // The developer dashboard at /_admin and its JSON API at /_admin/api. Who may open it: a
+  // request with the admin key (header X-Admin-Key, or the cookie the page's sign-in sets), a
+  // signed-in user whose email is in `admins`, or, when `loopback` holds (the default in
+  // development only), any request from this machine. Nothing else: with none of them
+  // configured, a production app's dashboard refuses every request.
+  struct Dashboard {
+    bool enabled = true;
+    std::string key;                  // BUNBASE_ADMIN_KEY; at least 24 characters
+    std::vector<std::string> admins;  // emails of users (the auth module's sessions)
+    std::optional<bool> loopback;     // unset: true in development, false otherwise
+  } dashboard;
+
   struct Log {
     LogLevel level = LogLevel::info;
     std::string format = "auto";  // auto | human | json

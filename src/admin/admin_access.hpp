@@ -1,0 +1,24 @@
+// Who may use the developer dashboard and its JSON API (config [dashboard]): the system
+// principal (the CLI); a request carrying the admin key in the X-Admin-Key header or in the
+// cookie the page's sign-in sets; a signed-in user listed in `admins`; or, where `loopback`
+// holds (development by default), a request from this machine. Everything else: 401.
+#pragma once
+
+#include <string_view>
+
+#include "bunbase/core/guard.hpp"
+
+namespace bb::admin {
+
+inline constexpr std::string_view kKeyHeader = "x-admin-key";
+inline constexpr std::string_view kKeyCookie = "bunbase_admin";
+
+Guard admin_access();
+
+// Constant-time comparison of a presented key with the configured one (any lengths).
+bool key_matches(std::string_view configured, std::string_view given);
+
+// 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
+bool is_loopback(std::string_view ip);
+
+}  // namespace bb::admin
