@@ -1,17 +1,20 @@
 // One HTTP request and the response being built for it. Owned by its connection and reused
 // for the next request on a keep-alive connection. finish() sends the response; it may be
-// called from any thread, exactly once per request.
+// called from any thread, exactly once per request. start_stream() instead sends the status
+// and headers now and returns a Stream for a body sent in pieces (Server-Sent Events).
 #pragma once
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bunbase/core/request.hpp"
+#include "src/http/stream.hpp"
 
 namespace bb::http {
 
@@ -19,7 +22,9 @@ class Exchange final : public bb::Request {
  public:
   using Message = boost::beast::http::request<boost::beast::http::string_body>;
 
-  explicit Exchange(std::function<void()> on_finish) : on_finish_(std::move(on_finish)) {}
+  using StartStream = std::function<std::shared_ptr<Stream>()>;
+  explicit Exchange(std::function<void()> on_finish, StartStream on_stream = {})
+      : on_finish_(std::move(on_finish)), on_stream_(std::move(on_stream)) {}
 
   // --- request
   Message& message() { return request_; }
@@ -47,6 +52,12 @@ class Exchange final : public bb::Request {
   void set_traceparent(std::string_view trace_id, std::string_view span_id);
 
   void finish() { on_finish_(); }
+  // Instead of finish(), from any thread, exactly once: sends the status line and headers now
+  // (status, content_type, response headers; chunked, no Content-Length), then whatever is
+  // written to the returned stream until its end(). Do not touch the exchange afterwards: it
+  // serves the connection's next request. The stream is closed at once for a HEAD request or a
+  // status without a body (204, 304). nullptr when this exchange cannot stream (a test double).
+  std::shared_ptr<Stream> start_stream() { return on_stream_ ? on_stream_() : nullptr; }
 
   // Used by the connection.
   void reset(Message&& m, std::string_view ip);
@@ -55,12 +66,13 @@ class Exchange final : public bb::Request {
   Message request_;
   std::string ip_;
   std::function<void()> on_finish_;
+  StartStream on_stream_;
 };
 
 class Handler {
  public:
   virtual ~Handler() = default;
-  // Must lead to exactly one ex.finish(), now or later, from any thread.
+  // Must lead to exactly one ex.finish() or ex.start_stream(), now or later, from any thread.
   virtual void handle(Exchange& ex) = 0;
 };
 

@@ -1,5 +1,6 @@
 // The HTTP/1.1 server (Boost.Beast over Asio): one io_context per network thread, keep-alive,
 // a body limit, idle timeouts and a graceful stop that lets in-flight requests finish.
+// Responses are whole (Exchange::finish) or streamed in chunks (Exchange::start_stream).
 //
 //   bb::http::Server server({.host = "127.0.0.1", .port = 0}, handler);
 //   unsigned short port = server.start();
@@ -37,7 +38,12 @@ class Server {
     std::size_t body_limit = 1024 * 1024;
     std::size_t header_limit = 16 * 1024;
     int io_threads = 1;
+    // A connection waiting for a request, or for the client to take a response, this long is
+    // closed. A streamed response may stay open and quiet for any time.
     std::chrono::seconds idle_timeout{60};
+    // The most bytes of a streamed response queued but not yet written before the stream gives
+    // up on a client that does not read (http::Stream::write returns false).
+    std::size_t stream_queue_limit = 1024 * 1024;
   };
 
   Server(Options options, Handler& handler);
@@ -45,8 +51,9 @@ class Server {
 
   // Binds, listens and starts the network threads. Returns the bound port. Throws on failure.
   unsigned short start();
-  // Stops accepting, closes idle connections, waits up to `grace` for in-flight requests,
-  // then stops the network threads. Idempotent.
+  // Stops accepting, closes idle connections, ends open streamed responses (their streams
+  // close), waits up to `grace` for in-flight requests, then stops the network threads.
+  // Idempotent.
   void stop(std::chrono::milliseconds grace);
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
 
