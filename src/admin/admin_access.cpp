@@ -35,6 +35,31 @@ bool is_loopback(std::string_view ip) {
   return ip == "::1" || ip.starts_with("127.") || ip.starts_with("::ffff:127.");
 }
 
+namespace {
+
+std::string closed_message(const Config::Dashboard& d) {
+  return d.key.empty() && d.admins.empty()
+             ? "the dashboard is closed: set [dashboard] key (BUNBASE_ADMIN_KEY) or admins"
+             : "the dashboard needs the admin key (X-Admin-Key) or an admin's session";
+}
+
+bool loopback_admitted(const Config& config, const Request& request) {
+  return config.dashboard.loopback.value_or(config.development()) && is_loopback(request.ip());
+}
+
+}  // namespace
+
+Admission admit_without_session(const Config& config, const Request& request) {
+  auto given = request.header(kKeyHeader);
+  if (!given) given = request.cookie(kKeyCookie);
+  if (given && !given->empty()) {
+    if (key_matches(config.dashboard.key, *given)) return {.admitted = true};
+    return {.wrong_key = true, .refused = "this admin key is not the dashboard's"};
+  }
+  if (loopback_admitted(config, request)) return {.admitted = true};
+  return {.refused = closed_message(config.dashboard)};
+}
+
 Guard admin_access() {
   Guard signed_in = guards::authenticated();
   return Guard("admin", [signed_in](Context& ctx) {
@@ -44,11 +69,12 @@ Guard admin_access() {
     const Config::Dashboard& d = ctx.config->dashboard;
     if (!d.enabled) throw Error(ErrorCode::not_found, "the dashboard is turned off").with_code("dashboard_disabled");
 
-    auto given = ctx.request->header(kKeyHeader);
-    if (!given) given = ctx.request->cookie(kKeyCookie);
-    if (given && !given->empty()) {
-      if (key_matches(d.key, *given)) return;
-      throw GuardError(401, "this admin key is not the dashboard's");
+    // A presented key decides; then an admin's session; then loopback.
+    const bool key_given = ctx.request->header(kKeyHeader) || ctx.request->cookie(kKeyCookie);
+    if (key_given) {
+      Admission a = admit_without_session(*ctx.config, *ctx.request);
+      if (a.admitted) return;
+      throw GuardError(401, a.refused);
     }
     if (!d.admins.empty() && ctx.config->auth.enabled &&
         (ctx.request->header("authorization") || ctx.request->cookie("bb_session"))) {
@@ -59,10 +85,8 @@ Guard admin_access() {
         if (!email.empty() && same_email(admin, email)) return;
       throw GuardError(403, "this account is not one of the dashboard's admins");
     }
-    if (d.loopback.value_or(ctx.config->development()) && is_loopback(ctx.request->ip())) return;
-    throw GuardError(401, d.key.empty() && d.admins.empty()
-                              ? "the dashboard is closed: set [dashboard] key (BUNBASE_ADMIN_KEY) or admins"
-                              : "the dashboard needs the admin key (X-Admin-Key) or an admin's session");
+    if (loopback_admitted(*ctx.config, *ctx.request)) return;
+    throw GuardError(401, closed_message(d));
   });
 }
 

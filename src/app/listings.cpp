@@ -65,6 +65,7 @@ void print_routes(const App& app) {
   rows.push_back({"GET", "/readyz", "(database ready)", ""});
   rows.push_back({"GET", "/openapi.json", "(OpenAPI document)", ""});
   rows.push_back({"GET", "/docs", "(API reference)", ""});
+  if (c.dashboard.enabled) rows.push_back({"GET", "/_admin", "(developer dashboard)", ""});
   if (c.mcp.enabled) rows.push_back({"POST", c.mcp.path, "(MCP, Streamable HTTP)", ""});
   print_table({"METHOD", "PATH", "ACTION", "GUARDS"}, std::move(rows));
 }

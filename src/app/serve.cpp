@@ -11,8 +11,10 @@
 #include "src/http/server.hpp"
 #include "src/triggers/api_adapter.hpp"
 #include "src/triggers/mcp_http.hpp"
+#include "src/triggers/admin_page_handler.hpp"
 #include "src/triggers/docs_handler.hpp"
 #include "src/triggers/openapi.hpp"
+#include "src/app/admin_live.hpp"
 #include "src/app/mcp_stdio.hpp"
 
 namespace bb {
@@ -68,6 +70,17 @@ int serve(App& app) {
   // The API reference page for that document, its files compiled in.
   triggers::DocsHandler docs;
   for (std::string_view path : triggers::DocsHandler::kPaths) adapter.mount(std::string(path), docs);
+  // The developer dashboard's page (static and open; its API under /_admin/api is guarded).
+  triggers::AdminPageHandler admin_page;
+  if (c.dashboard.enabled)
+    for (const std::string& path : triggers::AdminPageHandler::paths()) adapter.mount(path, admin_page);
+  // Its live view: the runs and logs this instance records, as Server-Sent Events.
+  std::optional<AdminLiveHandler> live;
+  if (c.dashboard.enabled) {
+    live.emplace(c);
+    adapter.mount(std::string(AdminLiveHandler::kPath), *live);
+    if (auto* b = app.write_buffer()) b->observe(&*live);
+  }
   http::Server server({.host = c.host,
                        .port = static_cast<unsigned short>(c.port),
                        .body_limit = c.http.body_limit,
@@ -87,15 +100,19 @@ int serve(App& app) {
   for (const auto& r : app.registry().routes())
     std::printf("    %-7s %s%-28s %s\n", r.method.c_str(), base.c_str(), r.path.c_str(), r.action->name().c_str());
   std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/healthz", "(process up)");
-  std::printf("    %-7s %s%-28s %s\n\n", "GET", base.c_str(), "/readyz", "(database ready)");
+  std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/readyz", "(database ready)");
+  if (c.dashboard.enabled) std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/_admin", "(developer dashboard)");
+  std::printf("\n");
   std::fflush(stdout);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   app.log().system(LogLevel::info, "stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
 
+  if (live) live->stop();  // open streams end, so the server's stop does not wait for them
   server.stop(std::chrono::milliseconds(c.http.shutdown_timeout_ms));
   pool.stop();
+  if (auto* b = app.write_buffer()) b->observe(nullptr);
   app.shutdown();
   if (auto* b = app.write_buffer()) {
     auto s = b->stats();

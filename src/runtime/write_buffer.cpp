@@ -28,6 +28,7 @@ bool WriteBuffer::admit() {
 }
 
 bool WriteBuffer::push(RunRecord&& run) {
+  if (Observer* o = observer_.load(std::memory_order_acquire)) o->on_run(run);
   bool wake;
   {
     std::lock_guard lock(mutex_);
@@ -40,6 +41,7 @@ bool WriteBuffer::push(RunRecord&& run) {
 }
 
 bool WriteBuffer::push(LogRecord&& log) {
+  if (Observer* o = observer_.load(std::memory_order_acquire)) o->on_log(log);
   bool wake;
   {
     std::lock_guard lock(mutex_);

@@ -5,6 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
 
 #include "tests/integration/support/demo_server.hpp"
@@ -160,6 +165,71 @@ TEST(AdminApi, OnLoopbackInDevelopmentItDescribesInvokesAndTracesActions) {
   EXPECT_FALSE(schedules.json().at("items").as_array().empty());
 }
 
+// A raw GET of the live stream: reads what arrives until `until` holds or the time runs out.
+class LiveStream {
+ public:
+  LiveStream(unsigned short port, const std::string& extra_headers = {}) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect");
+    const std::string req = "GET /_admin/api/live HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n" +
+                            extra_headers + "\r\n";
+    if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) throw std::runtime_error("send");
+  }
+  ~LiveStream() { ::close(fd_); }
+  bool read_until(const std::function<bool(const std::string&)>& until, Ms timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!until(text_)) {
+      const auto left = std::chrono::duration_cast<Ms>(deadline - std::chrono::steady_clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+      char buf[8192];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) return until(text_);
+      text_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  int fd_ = -1;
+  std::string text_;
+};
+
+TEST(AdminApi, TheLiveStreamSendsRunsAndLogsAsTheyHappen) {
+  DemoServer server({.sign_in = false});
+  LiveStream live(server.port());
+  ASSERT_TRUE(live.read_until([](const std::string& t) { return t.find("retry: 2000") != std::string::npos; }, Ms(5000)))
+      << live.text();
+  EXPECT_THAT(live.text(), HasSubstr("HTTP/1.1 200"));
+  EXPECT_THAT(live.text(), HasSubstr("text/event-stream"));
+  // Long before the write buffer flushes (2 s in the demo), the runs arrive: the request's,
+  // its event subscriber's, the job's; and the log lines they wrote.
+  Response invoked = http(server.port(), "POST", "/_admin/api/actions/createUser/invoke",
+                          R"({"input":{"email":"live@example.com","name":"Live"}})");
+  ASSERT_EQ(invoked.status, 200) << invoked;
+  const std::string run_id = str(invoked.json().at("runId"));
+  ASSERT_TRUE(live.read_until(
+      [](const std::string& t) {
+        return t.find("\"action\":\"sendWelcomeEmail\"") != std::string::npos &&
+               t.find("\"action\":\"welcomeNewUser\"") != std::string::npos;
+      },
+      Ms(5000)))
+      << live.text();
+  EXPECT_THAT(live.text(), HasSubstr("event: run\ndata: {\"id\":\"" + run_id + "\",\"action\":\"createUser\""));
+  EXPECT_THAT(live.text(), HasSubstr("event: log\ndata: {\"runId\":\"" + run_id + "\""));
+  EXPECT_EQ(live.text().find("listRuns"), std::string::npos);
+  // The server stops promptly with a stream open, and ends it.
+  EXPECT_EQ(server.stop(SIGTERM, Ms(5000)), 0);
+  EXPECT_TRUE(live.read_until([](const std::string& t) { return t.ends_with("0\r\n\r\n"); }, Ms(3000)))
+      << "the stream ends with the last chunk";
+}
+
 TEST(AdminApi, RefusesBadFiltersWithClearErrors) {
   DemoServer server({.sign_in = false});
   EXPECT_EQ(http(server.port(), "GET", "/_admin/api/runs?since=2999-01-01T00:00:00Z").status, 400)
@@ -184,6 +254,14 @@ TEST(AdminApi, InProductionOnlyTheAdminKeyOpensIt) {
   EXPECT_EQ(http(port, "GET", "/_admin/api/overview", {}, {{"X-Admin-Key", "an-admin-key-of-thirty-two-charz"}}).status,
             401);
   EXPECT_EQ(http(port, "GET", "/_admin/api/jobs").status, 401) << "the jobs module is behind the same guard";
+  {
+    LiveStream refused(port);
+    ASSERT_TRUE(refused.read_until([](const std::string& t) { return t.find("\r\n\r\n") != std::string::npos; }, Ms(5000)));
+    EXPECT_THAT(refused.text(), HasSubstr("HTTP/1.1 401")) << "the live stream too";
+    LiveStream keyed(port, "X-Admin-Key: " + std::string(kKey) + "\r\n");
+    ASSERT_TRUE(keyed.read_until([](const std::string& t) { return t.find("retry: 2000") != std::string::npos; }, Ms(5000)))
+        << keyed.text();
+  }
   Response keyed = http(port, "GET", "/_admin/api/overview", {}, {{"X-Admin-Key", std::string(kKey)}});
   ASSERT_EQ(keyed.status, 200) << keyed;
   EXPECT_EQ(keyed.json().at("environment"), "production");

@@ -9,6 +9,7 @@
 //   buf.stop();
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -47,6 +48,14 @@ class WriteBuffer {
     std::uint64_t accepted = 0, written = 0, dropped = 0, flushes = 0, failed_flushes = 0;
   };
 
+  // Sees every record as it is pushed, on the pushing thread (the dashboard's live view).
+  // Must be quick; it is not told about records refused because the buffer is full.
+  struct Observer {
+    virtual ~Observer() = default;
+    virtual void on_run(const RunRecord& run) = 0;
+    virtual void on_log(const LogRecord& log) = 0;
+  };
+
   WriteBuffer(db::Database& db, Options options);
   ~WriteBuffer();
   WriteBuffer(const WriteBuffer&) = delete;
@@ -60,6 +69,8 @@ class WriteBuffer {
   // Stops the background thread after a final flush. Idempotent.
   void stop();
   Stats stats() const;
+  // One observer at a time (nullptr: none); it must outlive the buffer or be removed first.
+  void observe(Observer* observer) { observer_.store(observer, std::memory_order_release); }
 
  private:
   bool admit();  // under mutex_
@@ -76,6 +87,7 @@ class WriteBuffer {
   bool stopping_ = false;
   std::mutex flush_mutex_;  // one flush at a time, so records keep their order
   std::thread thread_;
+  std::atomic<Observer*> observer_{nullptr};
 };
 
 }  // namespace bb
