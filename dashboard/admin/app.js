@@ -12,6 +12,7 @@ import * as logs from './logs.js';
 import * as schedules from './schedules.js';
 import * as jobs from './jobs.js';
 import * as events from './events.js';
+import * as cockpit from './cockpit.js';
 
 const kRoutes = [
   { re: /^\/?$/, page: overview, nav: 'overview', title: 'Overview' },
@@ -23,6 +24,7 @@ const kRoutes = [
   { re: /^\/schedules$/, page: schedules, nav: 'schedules', title: 'Schedules' },
   { re: /^\/jobs$/, page: jobs, nav: 'jobs', title: 'Jobs' },
   { re: /^\/events$/, page: events, nav: 'events', title: 'Events' },
+  { re: /^\/cockpit(?:\/orgs\/([^/]+))?$/, page: cockpit, nav: 'cockpit', title: 'SaaS' },
 ];
 
 let cleanup = null;
@@ -64,6 +66,7 @@ async function boot() {
     const o = await api('/overview');
     appName = o.app;
     document.getElementById('app-name').textContent = o.app;
+    document.getElementById('nav-cockpit').hidden = !o.saas;  // the cockpit's pages, where SaaS is on
     document.title = document.title.replace('Bunbase', o.app);
   } catch { /* the page in view shows what failed */ }
 }

@@ -9,6 +9,7 @@
 //   GET  /_admin/api/logs                logs across runs: level, text, action, time
 //   GET  /_admin/api/stats               runs per minute by status
 //   POST /_admin/api/session             the page's sign-in with the admin key (a cookie)
+//   GET  /_admin/api/cockpit/orgs[/:orgId], /cockpit/plans  the SaaS cockpit's organizations and plans
 // The jobs, schedules and events of the `jobs` module answer under the same prefix.
 #pragma once
 
@@ -37,5 +38,8 @@ Action list_actions(AdminLink link);
 Action invoke_action(AdminLink link);
 Action sign_in();
 Action sign_out();
+Action list_cockpit_orgs();
+Action get_cockpit_org();
+Action list_cockpit_plans();
 
 }  // namespace bb::admin

@@ -182,6 +182,74 @@ struct SignedIn {
 };
 BOOST_DESCRIBE_STRUCT(SignedIn, (), (ok))
 
+// The SaaS cockpit as the dashboard reads it (cockpit_actions.cpp): organizations, members,
+// subscriptions and plans.
+struct ListOrgsInput {
+  std::optional<Name> before;  // an organization id: the page after it (newest first)
+  std::optional<Page> limit;   // default 50
+};
+BOOST_DESCRIBE_STRUCT(ListOrgsInput, (), (before, limit))
+
+struct OrgSummary {
+  std::string id, name, slug, createdAt;
+  std::int64_t members = 0;
+  std::optional<std::string> plan, status;  // the subscription's; absent without plans
+};
+BOOST_DESCRIBE_STRUCT(OrgSummary, (), (id, name, slug, createdAt, members, plan, status))
+
+struct OrgPage {
+  std::vector<OrgSummary> items;
+  std::optional<std::string> next;
+};
+BOOST_DESCRIBE_STRUCT(OrgPage, (), (items, next))
+
+struct CockpitOrgInput {
+  Name orgId;
+};
+BOOST_DESCRIBE_STRUCT(CockpitOrgInput, (), (orgId))
+
+struct MemberView {
+  std::string userId, email, name, role, joinedAt;
+};
+BOOST_DESCRIBE_STRUCT(MemberView, (), (userId, email, name, role, joinedAt))
+
+struct SubscriptionView {
+  std::string plan, planName, status, provider;
+  std::optional<std::string> trialEndsAt, currentPeriodEnd, pendingPlan, canceledAt;
+  bool cancelAtPeriodEnd = false;
+};
+BOOST_DESCRIBE_STRUCT(SubscriptionView, (),
+                      (plan, planName, status, provider, trialEndsAt, currentPeriodEnd, pendingPlan, canceledAt,
+                       cancelAtPeriodEnd))
+
+struct OrgDetail {
+  OrgSummary org;
+  std::vector<MemberView> members;
+  std::optional<SubscriptionView> subscription;
+};
+BOOST_DESCRIBE_STRUCT(OrgDetail, (), (org, members, subscription))
+
+struct PlanFeatureView {
+  std::string key, name;
+  std::optional<std::int64_t> limit;  // absent: on, without a limit
+};
+BOOST_DESCRIBE_STRUCT(PlanFeatureView, (), (key, name, limit))
+
+struct PlanView {
+  std::string key, name, interval;
+  std::int64_t priceCents = 0, trialDays = 0, orgs = 0;
+  bool isPublic = true, isDefault = false;
+  std::optional<std::string> archivedAt;
+  std::vector<PlanFeatureView> features;
+};
+BOOST_DESCRIBE_STRUCT(PlanView, (),
+                      (key, name, interval, priceCents, trialDays, orgs, isPublic, isDefault, archivedAt, features))
+
+struct PlanList {
+  std::vector<PlanView> items;
+};
+BOOST_DESCRIBE_STRUCT(PlanList, (), (items))
+
 // A run id floor for a time: UUIDv7 ids start with their millisecond, so a time range is an
 // id range and reads the primary key (run ids are "xxxxxxxx-xxxx-7xxx-...").
 std::string run_id_floor(std::chrono::system_clock::time_point t);

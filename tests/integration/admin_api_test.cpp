@@ -165,6 +165,89 @@ TEST(AdminApi, OnLoopbackInDevelopmentItDescribesInvokesAndTracesActions) {
   EXPECT_FALSE(schedules.json().at("items").as_array().empty());
 }
 
+TEST(AdminApi, TheCockpitPagesReadOrganizationsMembersAndPlans) {
+  DemoServer server;  // signed in as owner@example.com (its token in every request)
+  const auto port = server.port();
+  Response overview = http(port, "GET", "/_admin/api/overview");
+  ASSERT_EQ(overview.status, 200) << overview;
+  EXPECT_EQ(overview.json().at("saas"), true);
+
+  Response created = http(port, "POST", "/_cockpit/orgs", R"({"name":"Acme","slug":"acme-cockpit"})");
+  ASSERT_EQ(created.status, 201) << created;
+  const std::string org_id = str(created.json().at("id"));
+
+  Response list = http(port, "GET", "/_admin/api/cockpit/orgs");
+  ASSERT_EQ(list.status, 200) << list;
+  const auto orgs = list.json();
+  const auto* org = find_by(orgs.at("items").as_array(), "id", org_id);
+  ASSERT_TRUE(org) << orgs;
+  EXPECT_EQ(str(org->at("name")), "Acme");
+  EXPECT_EQ(str(org->at("slug")), "acme-cockpit");
+  EXPECT_EQ(org->at("members").as_int64(), 1);
+  EXPECT_EQ(str(org->at("plan")), "pro") << "the demo's default plan";
+  EXPECT_EQ(str(org->at("status")), "trialing");
+
+  // Keyset pages, newest first: a second organization comes before the first.
+  ASSERT_EQ(http(port, "POST", "/_cockpit/orgs", R"({"name":"Beta","slug":"beta-cockpit"})").status, 201);
+  const auto first = http(port, "GET", "/_admin/api/cockpit/orgs?limit=1").json();
+  ASSERT_EQ(first.at("items").as_array().size(), 1u) << first;
+  EXPECT_EQ(str(first.at("items").at(0).at("slug")), "beta-cockpit");
+  const auto second = http(port, "GET", "/_admin/api/cockpit/orgs?limit=1&before=" + str(first.at("next"))).json();
+  ASSERT_EQ(second.at("items").as_array().size(), 1u) << second;
+  EXPECT_EQ(str(second.at("items").at(0).at("id")), org_id);
+
+  Response detail = http(port, "GET", "/_admin/api/cockpit/orgs/" + org_id);
+  ASSERT_EQ(detail.status, 200) << detail;
+  const auto d = detail.json();
+  EXPECT_EQ(str(d.at("org").at("id")), org_id);
+  const auto& members = d.at("members").as_array();
+  ASSERT_EQ(members.size(), 1u) << d;
+  EXPECT_EQ(str(members.at(0).at("email")), "owner@example.com");
+  EXPECT_EQ(str(members.at(0).at("name")), "Owner");
+  EXPECT_EQ(str(members.at(0).at("role")), "owner");
+  EXPECT_EQ(str(members.at(0).at("userId")), server.user_id());
+  EXPECT_EQ(str(d.at("subscription").at("plan")), "pro");
+  EXPECT_EQ(str(d.at("subscription").at("status")), "trialing");
+  EXPECT_FALSE(str(d.at("subscription").at("trialEndsAt")).empty()) << d;
+
+  Response plans = http(port, "GET", "/_admin/api/cockpit/plans");
+  ASSERT_EQ(plans.status, 200) << plans;
+  const auto p = plans.json();
+  const auto* free = find_by(p.at("items").as_array(), "key", "free");
+  const auto* pro = find_by(p.at("items").as_array(), "key", "pro");
+  ASSERT_TRUE(free && pro) << p;
+  EXPECT_EQ(free->at("orgs").as_int64(), 0);
+  EXPECT_EQ(pro->at("orgs").as_int64(), 2);
+  EXPECT_EQ(pro->at("isDefault"), true);
+  EXPECT_EQ(pro->at("priceCents").as_int64(), 2900);
+  const auto* seats = find_by(pro->at("features").as_array(), "key", "seats");
+  ASSERT_TRUE(seats) << *pro;
+  EXPECT_EQ(seats->at("limit").as_int64(), 25);
+
+  for (std::string query : {"limit=0", "limit=201", "limit=ten"}) {
+    Response r = http(port, "GET", "/_admin/api/cockpit/orgs?" + query);
+    EXPECT_EQ(r.status, 400) << query << ": " << r;
+  }
+  Response unknown = http(port, "GET", "/_admin/api/cockpit/orgs/no-such-org");
+  EXPECT_EQ(unknown.status, 404) << unknown;
+  EXPECT_THAT(unknown.body, HasSubstr("org_not_found"));
+
+  // Its reads are not history.
+  Response runs_of = http(port, "GET", "/_admin/api/runs?action=listCockpitOrgs");
+  ASSERT_EQ(runs_of.status, 200) << runs_of;
+  EXPECT_TRUE(runs_of.json().at("items").as_array().empty());
+}
+
+TEST(AdminApi, WithoutOrganizationsTheCockpitIsOff) {
+  DemoServer server({.binary = kSlowApp, .demo_config = false});  // an app without [saas]
+  EXPECT_EQ(http(server.port(), "GET", "/_admin/api/overview").json().at("saas"), false);
+  for (std::string path : {"/cockpit/orgs", "/cockpit/orgs/x", "/cockpit/plans"}) {
+    Response r = http(server.port(), "GET", "/_admin/api" + path);
+    EXPECT_EQ(r.status, 404) << path << ": " << r;
+    EXPECT_THAT(r.body, HasSubstr("cockpit_disabled")) << path;
+  }
+}
+
 // A raw GET of the live stream: reads what arrives until `until` holds or the time runs out.
 class LiveStream {
  public:

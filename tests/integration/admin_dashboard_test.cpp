@@ -146,6 +146,12 @@ TEST(AdminDashboard, EveryPageWorksInHeadlessChromium) {
   EXPECT_EQ(report.at("signedIn"), true);
   EXPECT_EQ(report.at("withoutStream"), "polling")
       << "with the live stream refused, the Runs page polls";
+  const auto& cockpit = report.at("cockpit");
+  EXPECT_EQ(cockpit.at("members"), json::parse(R"(["cockpit@example.com"])")) << c.out;
+  const auto row = json::serialize(cockpit.at("row"));
+  EXPECT_THAT(row, ::testing::HasSubstr("Cockpit Co"));
+  EXPECT_THAT(row, ::testing::HasSubstr("pro"));
+  EXPECT_THAT(row, ::testing::HasSubstr("trialing"));
   EXPECT_TRUE(report.at("foreignRequests").as_array().empty()) << c.out;
   EXPECT_TRUE(report.at("consoleErrors").as_array().empty()) << c.out;
   // The run's trace as the page draws it: createUser > user.created > welcomeNewUser > job > its
@@ -155,7 +161,7 @@ TEST(AdminDashboard, EveryPageWorksInHeadlessChromium) {
   EXPECT_THAT(kinds, ::testing::IsSupersetOf({"run", "event", "job"})) << c.out;
   for (const char* shot :
        {"overview.png", "actions.png", "actions-invoke.png", "runs.png", "run.png", "logs.png",
-        "events.png", "schedules.png", "jobs.png", "sign-in.png", "overview-narrow.png",
+        "events.png", "schedules.png", "jobs.png", "cockpit.png", "sign-in.png", "overview-narrow.png",
         "runs-narrow.png", "run-narrow.png"})
     EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(kScreenshots) / shot)) << shot;
   // The Runs page learned of the new run without a reload: from the live stream (or by polling

@@ -2,7 +2,8 @@
 // bundled browser) against the running demo: the actions are listed; createUser is invoked from
 // its generated form; its run appears on a Runs page that is never reloaded; the run shows its
 // logs and a trace with the event and the job it caused; the cron schedule is paused; a dead
-// job (requestReport queues one that always fails) is retried. With --prod-url and --key, a
+// job (requestReport queues one that always fails) is retried; the SaaS page lists an organization,
+// its owner and the plans. With --prod-url and --key, a
 // production server's dashboard asks for the admin key and opens with it. A screenshot of every
 // page goes to --out (some at 390 px wide). Prints a JSON report; exits 1 on any failure.
 //
@@ -252,6 +253,30 @@ try {
   }, 10000);
   step('runs filtered');
 
+  // SaaS: a user signs up and creates an organization (the app's own API); the cockpit's page,
+  // in the nav since SaaS is on, lists it with its plan, and shows its owner and subscription.
+  report.cockpit = await page.evaluate(async () => {
+    const post = async (path, body, token) => {
+      const r = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      return { status: r.status, body: await r.json() };
+    };
+    const up = await post('/auth/sign-up', { email: 'cockpit@example.com', password: 'correct horse', name: 'Cockpit Owner' });
+    const org = await post('/_cockpit/orgs', { name: 'Cockpit Co', slug: 'cockpit-co' }, up.body.token);
+    return { signUp: up.status, created: org.status, orgId: org.body.id };
+  });
+  if (report.cockpit.created !== 201) throw new Error(`could not create an organization: ${JSON.stringify(report.cockpit)}`);
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'SaaS', exact: true }).click();
+  const orgRow = page.locator(`.orgs[data-ready="true"] tr[data-org-id="${report.cockpit.orgId}"]`);
+  await orgRow.waitFor({ timeout: 10000 });
+  await page.waitForSelector('.plans[data-ready="true"] tr[data-plan="pro"]', { timeout: 10000 });
+  report.cockpit.row = await orgRow.evaluate((r) => [...r.cells].map((c) => c.textContent));
+  await shot(page, 'cockpit.png', { fullPage: true });
+  await orgRow.getByRole('link', { name: 'Cockpit Co' }).click();
+  await page.waitForSelector('.org[data-ready="true"] table[aria-label="Members"] tbody tr', { timeout: 10000 });
+  report.cockpit.members = await page.$$eval('.org table[aria-label="Members"] tbody tr', (trs) => trs.map((r) => r.cells[1].textContent));
+  await shot(page, 'cockpit-org.png', { fullPage: true });
+  step('cockpit: organization, members, plans');
+
   // The overview once there is history, then a phone-sized window: nothing overflows sideways.
   await open(page, '#/overview', '.cards .card');
   await page.waitForSelector('svg.chart[aria-label^="Duration percentiles"]', { timeout: 10000 });
@@ -265,6 +290,7 @@ try {
     ['run', `#/runs/${created.runId}`, 'section[aria-labelledby="h-trace"] .trace[data-ready="true"]'],
     ['jobs', '#/jobs', 'div[data-ready="true"] table[aria-label="Jobs"]'],
     ['schedules', '#/schedules', 'div[data-ready="true"] table[aria-label="Schedules"]'],
+    ['cockpit', '#/cockpit', '.orgs[data-ready="true"] table'],
   ]) {
     await open(page, hash, ready);
     report.narrowOverflow[name] = await narrowOverflow(page);
