@@ -1,33 +1,26 @@
 // Job queue throughput and event fan-out latency, in-process through the real runtime (bb::App,
 // its JobQueue, EventBus and executor) on a file-backed SQLite database, or on PostgreSQL with
-// --database-url (each App in a fresh schema of that database). bench/README.md quotes it.
+// --database-url (each App in a fresh schema of that database). With --only drain | latency,
+// the comparison with graphile-worker on PostgreSQL (instances.cpp). bench/README.md quotes it.
 //
 //   build/bin/bench-queue                      (the full table, about 2 minutes)
 //   build/bin/bench-queue --only queue --jobs 2000 --runs 1 --memory
 //   build/bin/bench-queue --only queue --database-url postgresql://postgres@/bunbase?host=/tmp/pg
+//   build/bin/bench-queue --only drain --instances 1,3 --workers 8 --jobs 100000 --database-url ...
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <boost/json.hpp>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
-#include <string>
 #include <thread>
-#include <vector>
 
-#include "bunbase/bunbase.hpp"
+#include "bench_queue.hpp"
 #include "bunbase/db/database.hpp"
-#include "bunbase/runtime/app.hpp"
 
-namespace {
-
-using SteadyClock = std::chrono::steady_clock;
+namespace bench {
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now().time_since_epoch()).count();
@@ -40,7 +33,16 @@ double cpu_seconds() {
          static_cast<double>(r.ru_utime.tv_usec + r.ru_stime.tv_usec) / 1e6;
 }
 
-// ---- the app ------------------------------------------------------------------------------------
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+std::string g_server;
+std::atomic<std::int64_t>* g_stamp = nullptr;
+std::size_t g_stamp_size = 0;
+
+// ---- the apps -----------------------------------------------------------------------------------
 
 struct Tick {
   std::int64_t seq = 0;
@@ -53,6 +55,14 @@ struct EmitInput {
 };
 BOOST_DESCRIBE_STRUCT(EmitInput, (), (seq))
 
+struct Stamp {
+  std::int64_t seq = 0;
+  std::int64_t t = 0;  // steady_clock ns just before enqueue()
+};
+BOOST_DESCRIBE_STRUCT(Stamp, (), (seq, t))
+
+namespace {
+
 constexpr int kMaxSubscribers = 4;
 // Latency (ns) from emit to the start of subscriber k's handler, by event seq. The actions are
 // built by plain functions (AppManifest holds function pointers), so they reach it as a static.
@@ -60,6 +70,15 @@ std::vector<std::int64_t> g_latency[kMaxSubscribers];
 
 bb::Action noop() {
   return bb::action<bb::Empty, bb::Empty>({.name = "noop"}, [](const bb::Empty&, bb::Context&) { return bb::Empty{}; });
+}
+
+bb::Action stamp() {
+  return bb::action<Stamp, bb::Empty>({.name = "stamp"}, [](const Stamp& in, bb::Context&) {
+    const std::int64_t start = now_ns();
+    if (g_stamp && in.seq >= 0 && static_cast<std::size_t>(in.seq) < g_stamp_size)
+      g_stamp[in.seq].store(start - in.t, std::memory_order_relaxed);
+    return bb::Empty{};
+  });
 }
 
 bb::Action emit_tick() {
@@ -81,60 +100,49 @@ bb::Action subscriber() {
       });
 }
 
-bb::Module queue_module() { return bb::module({.name = "bench", .actions = {noop()}}); }
+bb::Module queue_module() { return bb::module({.name = "bench", .actions = {noop(), stamp()}}); }
 bb::Module events1_module() { return bb::module({.name = "bench", .actions = {emit_tick(), subscriber<0>()}}); }
 bb::Module events4_module() {
   return bb::module({.name = "bench",
                      .actions = {emit_tick(), subscriber<0>(), subscriber<1>(), subscriber<2>(), subscriber<3>()}});
 }
 
-const bb::AppManifest kQueueApp{.name = "bench-queue", .modules = {queue_module}};
 const bb::AppManifest kEvents1App{.name = "bench-events-1", .modules = {events1_module}};
 const bb::AppManifest kEvents4App{.name = "bench-events-4", .modules = {events4_module}};
 
-// ---- settings -----------------------------------------------------------------------------------
+}  // namespace
 
-struct Settings {
-  int jobs = 20000;
-  int events = 5000;
-  int warmup_events = 500;
-  int interval_us = 200;
-  int runs = 3;
-  bool queue = true, fanout = true, memory = false;
-  std::vector<int> workers = {1, 8};
-  std::vector<bool> recording = {true, false};
-  std::string dir = "/tmp";
-};
+const bb::AppManifest kQueueApp{.name = "bench-queue", .modules = {queue_module}};
 
-std::string g_server;  // --database-url: a PostgreSQL server, a fresh schema per App
+// ---- scratch databases --------------------------------------------------------------------------
 
-// A fresh directory (and schema, on PostgreSQL) per App, removed afterwards.
-struct Scratch {
-  std::filesystem::path path;
-  std::string schema;
-  explicit Scratch(const std::string& base) {
-    std::string t = base + "/bench-queue-XXXXXX";
-    if (!mkdtemp(t.data())) {
-      std::perror("mkdtemp");
-      std::exit(1);
-    }
-    path = t;
-    if (!g_server.empty()) {
-      schema = "bench_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
-      bb::db::open(g_server)->exec_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema);
-    }
+namespace {
+int g_scratch_counter = 0;
+}
+
+Scratch::Scratch(const std::string& base) {
+  std::string t = base + "/bench-queue-XXXXXX";
+  if (!mkdtemp(t.data())) {
+    std::perror("mkdtemp");
+    std::exit(1);
   }
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-    if (!schema.empty()) bb::db::open(g_server)->exec_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  path = t;
+  if (!g_server.empty()) {
+    schema = "bench_" + std::to_string(::getpid()) + "_" + std::to_string(++g_scratch_counter);
+    bb::db::open(g_server)->exec_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema);
   }
-  std::string url(bool memory) const {
-    if (!schema.empty()) return bb::db::with_search_path(g_server, schema);
-    return memory ? "sqlite://:memory:" : "sqlite://" + (path / "bench.db").string();
-  }
-  static inline int counter = 0;
-};
+}
+
+Scratch::~Scratch() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (!schema.empty()) bb::db::open(g_server)->exec_script("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+}
+
+std::string Scratch::url(bool memory) const {
+  if (!schema.empty()) return bb::db::with_search_path(g_server, schema);
+  return memory ? "sqlite://:memory:" : "sqlite://" + (path / "bench.db").string();
+}
 
 bb::Config make_config(const Scratch& dir, bool memory, int workers, bool recording) {
   bb::Config c;
@@ -146,10 +154,7 @@ bb::Config make_config(const Scratch& dir, bool memory, int workers, bool record
   return c;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
+namespace {
 
 // ---- 1. the queue -------------------------------------------------------------------------------
 
@@ -294,8 +299,58 @@ std::string loadavg() {
   return a + " " + b + " " + c;
 }
 
+std::vector<int> int_list(const std::string& v) {
+  std::vector<int> out;
+  for (std::size_t p = 0; p <= v.size();) {
+    std::size_t q = v.find(',', p);
+    if (q == std::string::npos) q = v.size();
+    out.push_back(std::stoi(v.substr(p, q - p)));
+    p = q + 1;
+  }
+  return out;
+}
+
+constexpr const char* kUsage = R"(usage: bench-queue [options]
+
+  --only queue|events|drain|latency   one part (default: queue, then events)
+  --database-url URL   PostgreSQL server (each App in a fresh schema of it); default: SQLite files
+  --runs R             runs per row, median reported (default 3)
+  --workers W[,W...]   [queue] workers per App (default 1,8)
+  --recording on|off|both   run recording (default both; drain and latency: on)
+  --dir DIR            scratch directories (default /tmp)
+
+queue and events (in-process, bench/README.md "Queue and events"):
+  --jobs N             jobs per run (default 20000)
+  --events E           events per run (default 5000)
+  --interval-us U      one emit every U µs (default 200)
+  --memory             adds :memory: SQLite rows
+
+drain (PostgreSQL; bench/queue-pg/run compares it with graphile-worker):
+  this process fills a fresh schema with N pending `noop` jobs through app.jobs().enqueue(), in
+  transactions of --fill-batch; then K worker processes (fork, each its own bb::App with
+  --workers workers) start together and drain them: N / (start to last completion).
+  --instances K[,K...] worker processes (default 1)
+  --jobs N             backlog size (default 20000)
+  --fill-batch B       enqueues per transaction while filling (default 1000)
+  --claim-batch C      [queue] claim_batch of the workers (default 0: one job per idle worker)
+  --pg-postmaster PID  also report the CPU time of this PostgreSQL server's processes
+
+latency (PostgreSQL): enqueue-to-start of `stamp` jobs enqueued one at a time at a fixed rate
+  --samples S          measured jobs (default 3000), after --warmup-samples (default 200)
+  --interval-us U      one enqueue every U µs (default 2000)
+  --enqueue-from same|other   enqueued inside the worker instance (as graphile-worker's
+                       latencyTest) or by another process (default same)
+  --enqueuers E        threads enqueueing the measured jobs on schedule, so that one slow
+                       enqueue() does not hold back the next (default 4)
+  --pg-postmaster PID  as above
+
+(--role worker, --shared-fd, --slot, --schema, --enqueuer: how drain and latency start their
+worker processes; not for direct use.)
+)";
+
 Settings parse(int argc, char** argv) {
   Settings s;
+  bool recording_set = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -312,39 +367,62 @@ Settings parse(int argc, char** argv) {
     else if (a == "--dir") s.dir = value();
     else if (a == "--memory") s.memory = true;
     else if (a == "--database-url") g_server = value();
-    else if (a == "--workers") {
-      s.workers.clear();
-      std::string v = value();
-      for (std::size_t p = 0; p <= v.size();) {
-        std::size_t q = v.find(',', p);
-        if (q == std::string::npos) q = v.size();
-        s.workers.push_back(std::stoi(v.substr(p, q - p)));
-        p = q + 1;
+    else if (a == "--workers") s.workers = int_list(value());
+    else if (a == "--instances") s.instances = int_list(value());
+    else if (a == "--samples") s.samples = std::stoi(value());
+    else if (a == "--warmup-samples") s.warmup_samples = std::stoi(value());
+    else if (a == "--enqueuers") s.enqueuers = std::max(1, std::stoi(value()));
+    else if (a == "--fill-batch") s.fill_batch = std::max(1, std::stoi(value()));
+    else if (a == "--claim-batch") s.claim_batch = std::max(0, std::stoi(value()));
+    else if (a == "--pg-postmaster") s.pg_postmaster = std::stoi(value());
+    else if (a == "--role") s.worker = value() == "worker";
+    else if (a == "--shared-fd") s.shared_fd = std::stoi(value());
+    else if (a == "--slot") s.slot = std::stoi(value());
+    else if (a == "--schema") s.schema = value();
+    else if (a == "--enqueuer") s.enqueuer = value() == "1";
+    else if (a == "--enqueue-from") {
+      s.enqueue_from = value();
+      if (s.enqueue_from != "same" && s.enqueue_from != "other") {
+        std::fprintf(stderr, "--enqueue-from: same or other\n");
+        std::exit(2);
       }
     } else if (a == "--recording") {
       std::string v = value();
       s.recording.clear();
+      recording_set = true;
       if (v == "on" || v == "both") s.recording.push_back(true);
       if (v == "off" || v == "both") s.recording.push_back(false);
-    }
-    else if (a == "--only") {
+    } else if (a == "--only") {
       std::string v = value();
       s.queue = v == "queue";
       s.fanout = v == "events";
+      s.drain = v == "drain";
+      s.latency = v == "latency";
+      if (!s.queue && !s.fanout && !s.drain && !s.latency) {
+        std::fprintf(stderr, "--only: queue, events, drain or latency\n");
+        std::exit(2);
+      }
     } else {
-      std::fprintf(stderr,
-                   "usage: bench-queue [--jobs N] [--events E] [--interval-us U] [--runs R] [--only queue|events] "
-                   "[--workers 1,8] [--recording on|off|both] [--memory] [--dir DIR] [--database-url postgres://...]\n");
-      std::exit(2);
+      std::fputs(kUsage, a == "--help" || a == "-h" ? stdout : stderr);
+      std::exit(a == "--help" || a == "-h" ? 0 : 2);
     }
+  }
+  if (s.interval_us < 0) s.interval_us = s.latency ? 2000 : 200;
+  if ((s.drain || s.latency) && !recording_set) s.recording = {true};
+  if ((s.drain || s.latency || s.worker) && g_server.empty()) {
+    std::fprintf(stderr, "--only drain and latency need --database-url (PostgreSQL)\n");
+    std::exit(2);
   }
   return s;
 }
 
 }  // namespace
+}  // namespace bench
 
 int main(int argc, char** argv) {
+  using namespace bench;
   const Settings s = parse(argc, argv);
+  if (s.worker) return worker_main(s);  // started by --only drain | latency, reports through shared memory
 #ifdef NDEBUG
   const char* build = "Release (NDEBUG)";
 #else
@@ -352,6 +430,14 @@ int main(int argc, char** argv) {
 #endif
   std::printf("bench-queue: %ld CPUs (%s), build %s, SQLite %s, scratch in %s\n", sysconf(_SC_NPROCESSORS_ONLN),
               cpu_model().c_str(), build, sqlite3_libversion(), s.dir.c_str());
+  if (s.drain || s.latency) {
+    // Worker processes are forked before this process starts a thread (no App yet).
+    std::printf("load average at start: %s\n\n", loadavg().c_str());
+    std::fflush(stdout);
+    const int rc = s.drain ? run_drain(s) : run_latency(s);
+    std::printf("load average at end: %s\n", loadavg().c_str());
+    return rc;
+  }
   std::printf("load average at start: %s\n\n", loadavg().c_str());
 
   if (s.queue) {

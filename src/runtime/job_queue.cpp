@@ -92,8 +92,12 @@ std::string finish_sql(bool sqlite) {
       "status = f.status, run_at = COALESCE(f.retry_at, jobs.run_at), last_error = f.error, last_run_id = f.run_id, "
       "lease_until = NULL, worker_id = CASE WHEN f.status = 'pending' THEN NULL ELSE jobs.worker_id END, "
       "finished_at = CASE WHEN f.status = 'pending' THEN jobs.finished_at ELSE f.at END, updated_at = f.at ";
-  const std::string match =
-      "WHERE jobs.id = f.id AND jobs.worker_id = f.worker_id AND jobs.attempts = f.attempts AND jobs.status = 'running'";
+  // Only a running job holds a lease. PostgreSQL is told "lease_until IS NOT NULL", not "status =
+  // 'running'": the latter lets it scan the partial index of leased jobs (jobs_leased) and
+  // hash-join, and on a busy queue that index is mostly dead entries of jobs finished moments
+  // ago; this way it looks each row up by primary key.
+  const std::string match = std::string("WHERE jobs.id = f.id AND jobs.worker_id = f.worker_id AND jobs.attempts = f.attempts AND ") +
+                            (sqlite ? "jobs.status = 'running'" : "jobs.lease_until IS NOT NULL");
   if (sqlite)
     return "UPDATE jobs SET " + set +
            "FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.worker_id') AS worker_id, "
