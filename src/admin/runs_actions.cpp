@@ -36,9 +36,9 @@ boost::json::value parsed(const boost::json::object& row, std::string_view colum
 
 // A filter's time. Bounded: system_clock counts nanoseconds, which end in 2262.
 Clock::time_point time_of(const std::string& iso) {
-  auto t = parse_iso_time(iso);
   const int year = std::atoi(iso.c_str());
-  if (!t || year < 1970 || year > 2200)
+  auto t = year < 1970 || year > 2200 ? std::nullopt : parse_iso_time(iso);
+  if (!t)
     throw Error(ErrorCode::invalid_argument,
                 "expected a time between 1970 and 2200 such as 2026-11-25T10:00:00Z, got \"" + iso + "\"")
         .with_code("bad_time");

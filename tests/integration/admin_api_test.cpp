@@ -317,6 +317,9 @@ TEST(AdminApi, RefusesBadFiltersWithClearErrors) {
   DemoServer server({.sign_in = false});
   EXPECT_EQ(http(server.port(), "GET", "/_admin/api/runs?since=2999-01-01T00:00:00Z").status, 400)
       << "past what the clock can count";
+  EXPECT_EQ(http(server.port(), "GET", "/_admin/api/runs?until=99999-01-01T00:00:00Z").status, 400);
+  EXPECT_EQ(http(server.port(), "GET", "/_admin/api/runs?since=2026-11-25T10:00:00.123456Z").status, 200)
+      << "any number of fraction digits is a time";
   for (std::string query : {"limit=0", "limit=201", "limit=ten", "status=maybe", "since=yesterday",
                             "traceId=not-a-trace", "trigger=%27%3B%20DROP%20TABLE%20action_runs"}) {
     Response r = http(server.port(), "GET", "/_admin/api/runs?" + query);

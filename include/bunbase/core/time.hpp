@@ -37,6 +37,10 @@ inline std::string iso_now() { return iso_time(std::chrono::system_clock::now())
 inline std::optional<std::chrono::system_clock::time_point> parse_iso_time(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, ms = 0;
   if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &s, &ms) < 6) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: 1678-2262. Outside a safe margin the sum below
+  // would overflow (undefined behaviour), so such text is no time.
+  if (y < 1700 || y > 2200 || h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 || s > 60 || ms < 0 || ms > 999999999)
+    return std::nullopt;
   using namespace std::chrono;
   const year_month_day day{year(y), month(static_cast<unsigned>(mo)), std::chrono::day(static_cast<unsigned>(d))};
   if (!day.ok()) return std::nullopt;
