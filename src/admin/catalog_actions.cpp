@@ -8,6 +8,7 @@
 #include "src/admin/admin_access.hpp"
 #include "src/admin/admin_feature.hpp"
 #include "src/admin/admin_types.hpp"
+#include "src/admin/rows.hpp"
 
 namespace bb::admin {
 
@@ -20,7 +21,7 @@ App& app_of(const AdminLink& link) {
 
 std::int64_t count(db::Database& db, std::string_view sql, std::initializer_list<db::Value> params = {}) {
   auto row = db.query_one(sql, params);
-  return row && row->at("n").is_int64() ? row->at("n").as_int64() : 0;
+  return row ? integer(*row, "n") : 0;
 }
 
 std::string join_path(std::string_view prefix, std::string_view path) {
@@ -51,9 +52,8 @@ ActionStats stats_of(db::Database& db, const std::string& action) {
            "SELECT status, duration_ms FROM action_runs WHERE action_name = $1 ORDER BY id DESC LIMIT 500", {action})) {
     const auto& o = r.as_object();
     ++s.runs;
-    if (o.at("status").is_string() && o.at("status").as_string() == "error") ++s.errors;
-    const auto& d = o.at("duration_ms");
-    durations.push_back(d.is_double() ? d.as_double() : d.is_int64() ? static_cast<double>(d.as_int64()) : 0);
+    if (text(o, "status") == "error") ++s.errors;
+    durations.push_back(number(o, "duration_ms"));
   }
   if (durations.empty()) return s;
   std::sort(durations.begin(), durations.end());

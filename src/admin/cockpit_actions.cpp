@@ -8,40 +8,11 @@
 
 #include "src/admin/admin_feature.hpp"
 #include "src/admin/admin_types.hpp"
+#include "src/admin/rows.hpp"
 
 namespace bb::admin {
 
 namespace {
-
-std::optional<std::string> text_or_null(const boost::json::object& row, std::string_view column) {
-  const auto* v = row.if_contains(column);
-  if (!v || !v->is_string()) return std::nullopt;
-  return std::string(v->as_string());
-}
-
-std::string text(const boost::json::object& row, std::string_view column) {
-  return text_or_null(row, column).value_or("");
-}
-
-std::optional<std::int64_t> integer_or_null(const boost::json::object& row, std::string_view column) {
-  const auto* v = row.if_contains(column);
-  if (!v) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return std::nullopt;
-}
-
-std::int64_t integer(const boost::json::object& row, std::string_view column) {
-  return integer_or_null(row, column).value_or(0);
-}
-
-// SQLite answers a BOOLEAN column with 0 or 1, PostgreSQL with true or false.
-bool boolean(const boost::json::object& row, std::string_view column) {
-  const auto* v = row.if_contains(column);
-  if (v && v->is_bool()) return v->as_bool();
-  return integer(row, column) != 0;
-}
 
 void require_organizations(const Context& ctx) {
   if (!ctx.config->saas.organizations)
@@ -97,10 +68,7 @@ Action list_cockpit_orgs() {
                                  db::Params(params.data(), params.size()));
         OrgPage page;
         for (const auto& r : rows) page.items.push_back(org_summary(r.as_object()));
-        if (static_cast<std::int64_t>(page.items.size()) > limit) {
-          page.items.pop_back();
-          page.next = page.items.back().id;
-        }
+        close_page(page, limit);
         return page;
       });
 }

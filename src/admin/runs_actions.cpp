@@ -9,22 +9,13 @@
 
 #include "src/admin/admin_feature.hpp"
 #include "src/admin/admin_types.hpp"
+#include "src/admin/rows.hpp"
 
 namespace bb::admin {
 
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-std::optional<std::string> text_or_null(const boost::json::object& row, std::string_view column) {
-  const auto* v = row.if_contains(column);
-  if (!v || !v->is_string()) return std::nullopt;
-  return std::string(v->as_string());
-}
-
-std::string text(const boost::json::object& row, std::string_view column) {
-  return text_or_null(row, column).value_or("");
-}
 
 boost::json::value parsed(const boost::json::object& row, std::string_view column) {
   auto t = text_or_null(row, column);
@@ -69,7 +60,7 @@ int level_rank(std::string_view level) {
 
 LogView log_view(const boost::json::object& row) {
   LogView l;
-  l.id = row.at("id").is_int64() ? row.at("id").as_int64() : 0;
+  l.id = integer(row, "id");
   l.runId = text_or_null(row, "run_id");
   l.action = text_or_null(row, "action_name");
   l.level = text(row, "level");
@@ -98,8 +89,7 @@ RunSummary run_summary(const boost::json::object& row) {
   r.trigger = text(row, "trigger_type");
   r.triggerDetail = text_or_null(row, "trigger_detail");
   r.status = text(row, "status");
-  const auto& d = row.at("duration_ms");
-  r.durationMs = d.is_double() ? d.as_double() : d.is_int64() ? static_cast<double>(d.as_int64()) : 0;
+  r.durationMs = number(row, "duration_ms");
   r.startedAt = text(row, "started_at");
   r.traceId = text(row, "trace_id");
   r.parentRunId = text_or_null(row, "parent_run_id");
@@ -132,10 +122,7 @@ Action list_runs() {
                                  db::Params(w.params.data(), w.params.size()));
         RunPage page;
         for (const auto& r : rows) page.items.push_back(run_summary(r.as_object()));
-        if (static_cast<std::int64_t>(page.items.size()) > limit) {
-          page.items.pop_back();
-          page.next = page.items.back().id;
-        }
+        close_page(page, limit);
         return page;
       });
 }
@@ -179,7 +166,7 @@ Action get_run(AdminLink link) {
           const auto& o = j.as_object();
           d.trace.jobs.push_back({text(o, "id"), text(o, "action"), text(o, "status"), text_or_null(o, "parent_run_id"),
                                   text_or_null(o, "last_run_id"),
-                                  o.at("attempts").is_int64() ? o.at("attempts").as_int64() : 0});
+                                  integer(o, "attempts")});
         }
         return d;
       });
@@ -222,10 +209,7 @@ Action search_logs() {
             db::Params(w.params.data(), w.params.size()));
         LogPage page;
         for (const auto& r : rows) page.items.push_back(log_view(r.as_object()));
-        if (static_cast<std::int64_t>(page.items.size()) > limit) {
-          page.items.pop_back();
-          page.next = page.items.back().id;
-        }
+        close_page(page, limit);
         return page;
       });
 }
@@ -251,8 +235,7 @@ Action run_stats() {
           const auto& o = r.as_object();
           auto it = by_minute.find(text(o, "minute"));
           if (it == by_minute.end()) continue;
-          const std::int64_t n = o.at("n").is_int64() ? o.at("n").as_int64() : 0;
-          (text(o, "status") == "error" ? it->second.error : it->second.success) += n;
+          (text(o, "status") == "error" ? it->second.error : it->second.success) += integer(o, "n");
         }
         RunStats out;
         for (auto& [m, c] : by_minute) out.perMinute.push_back(std::move(c));

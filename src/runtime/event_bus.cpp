@@ -46,12 +46,7 @@ EventBus::EventBus(const Registry& registry, Executor& executor, db::Database& d
   for (int i = 0; i < std::max(1, options_.workers); ++i) threads_.emplace_back([this] { loop(); });
   if (!options_.cluster_url.empty()) {
     instance_ = new_id();
-    // NOTIFY is heard database-wide: apps (or tests) in other schemas of the same database
-    // have channels of their own.
-    auto schema = db_.query_one("SELECT current_schema() AS s");
-    channel_ = std::string(kEventsChannel) + "_" +
-               db::sha256_hex(schema && schema->at("s").is_string() ? std::string(schema->at("s").as_string()) : "")
-                   .substr(0, 16);
+    channel_ = db::schema_channel(db_, kEventsChannel);
     listener_ = db::listen(options_.cluster_url, {channel_});
     prepare_sweep();
     relay_thread_ = std::thread([this] { relay_loop(); });

@@ -14,7 +14,6 @@
 #include "bunbase/core/id.hpp"
 #include "bunbase/core/time.hpp"
 #include "bunbase/db/database.hpp"
-#include "bunbase/db/migrations.hpp"
 
 namespace bb {
 
@@ -150,13 +149,7 @@ JobQueue::JobQueue(const Registry& registry, Executor& executor, db::Database& d
   }
   enqueue_sql_ = enqueue_sql(sqlite);
   finish_sql_ = finish_sql(sqlite);
-  if (!sqlite) {
-    // NOTIFY is heard database-wide: apps in other schemas of the same database have their own channel.
-    auto schema = db_.query_one("SELECT current_schema() AS s");
-    channel_ = std::string(kJobsChannel) + "_" +
-               db::sha256_hex(schema && schema->at("s").is_string() ? std::string(schema->at("s").as_string()) : "")
-                   .substr(0, 16);
-  }
+  if (!sqlite) channel_ = db::schema_channel(db_, kJobsChannel);
 }
 
 JobQueue::~JobQueue() { stop(); }

@@ -38,6 +38,10 @@ class Listener {
   virtual void interrupt() = 0;
 };
 
+// `prefix` + "_" + a hash of the connection's current schema: NOTIFY is heard database-wide, so
+// apps (or tests) in other schemas of the same database get channels of their own.
+std::string schema_channel(Database& db, std::string_view prefix);
+
 // Opens a dedicated connection (not from the pool) and listens on `channels` (plain names).
 // Throws DbError connection when the server cannot be reached, and for a SQLite URL.
 std::unique_ptr<Listener> listen(std::string_view url, const std::vector<std::string>& channels,

@@ -1,5 +1,7 @@
 #include "src/db/pg/listener.hpp"
 
+#include "bunbase/db/migrations.hpp"
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -105,3 +107,13 @@ std::vector<Notification> PgListener::wait(std::chrono::milliseconds timeout) {
 }
 
 }  // namespace bb::db::pg
+
+namespace bb::db {
+
+std::string schema_channel(Database& db, std::string_view prefix) {
+  auto row = db.query_one("SELECT current_schema() AS s");
+  const std::string schema = row && row->at("s").is_string() ? std::string(row->at("s").as_string()) : "";
+  return std::string(prefix) + "_" + sha256_hex(schema).substr(0, 16);
+}
+
+}  // namespace bb::db
