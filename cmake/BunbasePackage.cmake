@@ -12,7 +12,8 @@ get_property(bunbase_layers GLOBAL PROPERTY BUNBASE_LAYERS)
 add_library(bunbase::bunbase ALIAS bunbase)
 
 # The pkg-config modules the layers link (PREFIX:module, as pkg_check_modules was called).
-set(BUNBASE_PKG_MODULES "SQLITE3:sqlite3 SODIUM:libsodium CURL:libcurl LIBPQ:libpq")
+set(BUNBASE_PKG_MODULES
+    "SQLITE3:sqlite3 SODIUM:libsodium CURL:libcurl LIBPQ:libpq ZLIB:zlib BROTLIENC:libbrotlienc BROTLIDEC:libbrotlidec")
 set(package_dir ${CMAKE_BINARY_DIR}/lib/cmake/bunbase)
 set(config_template ${CMAKE_CURRENT_LIST_DIR}/bunbaseConfig.cmake.in)
 

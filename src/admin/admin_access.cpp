@@ -31,10 +31,6 @@ bool key_matches(std::string_view configured, std::string_view given) {
   return sodium_memcmp(a, b, sizeof a) == 0;
 }
 
-bool is_loopback(std::string_view ip) {
-  return ip == "::1" || ip.starts_with("127.") || ip.starts_with("::ffff:127.");
-}
-
 namespace {
 
 std::string closed_message(const Config::Dashboard& d) {
@@ -43,9 +39,15 @@ std::string closed_message(const Config::Dashboard& d) {
              : "the dashboard needs the admin key (X-Admin-Key) or an admin's session";
 }
 
+// "From this machine" is trusted only when nothing could have relayed or rebound it: a
+// loopback peer with no forwarding header (a proxy on this host forwards strangers), a Host of
+// ours (a rebound name is not) and no Origin but our own (another site's page).
 bool loopback_admitted(const Config& config, const Request& request) {
-  return config.dashboard.loopback.value_or(config.development()) && is_loopback(request.ip());
+  return config.dashboard.loopback.value_or(config.development()) && request.from_this_machine() &&
+         request.host_is_ours(config.http.public_url) && !request.from_another_site();
 }
+
+bool is_safe_method(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 }  // namespace
 
@@ -68,6 +70,11 @@ Guard admin_access() {
       throw GuardError(403, "the dashboard's API answers HTTP requests and the CLI only");
     const Config::Dashboard& d = ctx.config->dashboard;
     if (!d.enabled) throw Error(ErrorCode::not_found, "the dashboard is turned off").with_code("dashboard_disabled");
+    // Its cookie is SameSite=Strict; an unsafe request from another site's page is refused
+    // whatever it carries, in every environment (CSRF).
+    if (!is_safe_method(ctx.request->method()) && ctx.request->from_another_site())
+      throw Error(ErrorCode::permission_denied, "cross-site request to the dashboard refused")
+          .with_code("cross_site_request");
 
     // A presented key decides; then an admin's session; then loopback.
     const bool key_given = ctx.request->header(kKeyHeader) || ctx.request->cookie(kKeyCookie);

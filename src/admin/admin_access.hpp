@@ -33,7 +33,4 @@ Admission admit_without_session(const Config& config, const Request& request);
 // Constant-time comparison of a presented key with the configured one (any lengths).
 bool key_matches(std::string_view configured, std::string_view given);
 
-// 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
-bool is_loopback(std::string_view ip);
-
 }  // namespace bb::admin

@@ -5,6 +5,7 @@
 
 #include "bunbase/guards.hpp"
 #include "bunbase/runtime/executor.hpp"
+#include "bunbase/auth/identity.hpp"
 #include "src/admin/admin_access.hpp"
 #include "src/admin/admin_feature.hpp"
 #include "src/admin/admin_types.hpp"
@@ -153,7 +154,7 @@ Action sign_in() {
         if (!key_matches(config.dashboard.key, in.key)) throw GuardError(401, "this admin key is not the dashboard's");
         if (ctx.response)
           ctx.response->set_cookie(kKeyCookie, in.key,
-                                   {.max_age = 12 * 3600, .path = "/_admin", .secure = !config.development(),
+                                   {.max_age = 12 * 3600, .path = "/_admin", .secure = auth::secure_cookies(ctx),
                                     .same_site = "Strict"});
         return SignedIn{};
       });
@@ -167,7 +168,7 @@ Action sign_out() {
        .record = false},
       [](const Empty&, Context& ctx) {
         if (ctx.response)
-          ctx.response->set_cookie(kKeyCookie, "", {.max_age = 0, .path = "/_admin", .secure = !ctx.config->development(),
+          ctx.response->set_cookie(kKeyCookie, "", {.max_age = 0, .path = "/_admin", .secure = auth::secure_cookies(ctx),
                                                     .same_site = "Strict"});
         return SignedIn{};
       });

@@ -91,7 +91,7 @@ int main(int argc, char** argv, const AppManifest& manifest) {
       return 0;
     }
     if (*openapi_cmd) {
-      std::string text = boost::json::serialize(triggers::openapi_document(app.registry(), {.title = manifest.name}));
+      std::string text = boost::json::serialize(triggers::openapi_document(app.registry(), {.title = manifest.name, .server_url = app.config().http.public_url}));
       if (openapi_out.empty()) {
         std::printf("%s\n", text.c_str());
         return 0;
@@ -116,7 +116,7 @@ int main(int argc, char** argv, const AppManifest& manifest) {
       return 0;
     }
     if (*sdk_cmd) {
-      write_typescript_sdk(triggers::openapi_document(app.registry(), {.title = manifest.name}), sdk_out);
+      write_typescript_sdk(triggers::openapi_document(app.registry(), {.title = manifest.name, .server_url = app.config().http.public_url}), sdk_out);
       std::printf("wrote %s\n", (std::filesystem::path(sdk_out) / "index.ts").string().c_str());
       return 0;
     }

@@ -8,8 +8,10 @@
 #include <thread>
 
 #include "bunbase/runtime/worker_pool.hpp"
+#include "src/http/cors.hpp"
 #include "src/http/server.hpp"
 #include "src/triggers/api_adapter.hpp"
+#include "src/triggers/front_page.hpp"
 #include "src/triggers/mcp_http.hpp"
 #include "src/triggers/admin_page_handler.hpp"
 #include "src/triggers/docs_handler.hpp"
@@ -38,6 +40,20 @@ int serve(App& app) {
   signal(SIGPIPE, SIG_IGN);
 
   const Config& c = app.config();
+  // The first line says which environment this is, and where it came from: an operator who
+  // forgot `environment = "development"` sees production, not a silent guess.
+  app.log().system(LogLevel::info, "starting",
+                   {{"app", app.manifest().name}, {"environment", c.environment},
+                    {"config", c.source.empty() ? "(none: defaults and environment variables)" : c.source}});
+  if (!c.development() && c.dashboard.enabled && c.dashboard.key.empty() && c.dashboard.admins.empty())
+    app.log().system(LogLevel::warn, "the dashboard is closed: set BUNBASE_ADMIN_KEY (or [dashboard] key or admins) to open it",
+                     {{"path", "/_admin"}});
+  http::AddressSet trusted_proxies;
+  try {
+    trusted_proxies = http::AddressSet::parse(c.http.trusted_proxies);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("[http] trusted_proxies: ") + e.what());
+  }
   app.open();
   if (c.database.migrate_on_start) {
     for (const auto& name : app.migrate()) app.log().system(LogLevel::info, "migration applied", {{"name", name}});
@@ -61,11 +77,12 @@ int serve(App& app) {
     mcp_http.emplace(*mcp, pool,
                      triggers::McpHttpOptions{
                          .allowed_origins = c.mcp.allowed_origins,
+                         .public_url = c.http.public_url,
                          .has_credentials = [&app](const Request& r) { return identify_request(app, r).has_value(); }});
     adapter.mount(c.mcp.path, *mcp_http);
   }
   // The OpenAPI document of every api and webhook route, built once.
-  triggers::OpenApiHandler openapi(triggers::openapi_document(app.registry(), {.title = app.manifest().name}));
+  triggers::OpenApiHandler openapi(triggers::openapi_document(app.registry(), {.title = app.manifest().name, .server_url = c.http.public_url}));
   adapter.mount("/openapi.json", openapi);
   // The API reference page for that document, its files compiled in.
   triggers::DocsHandler docs;
@@ -81,12 +98,29 @@ int serve(App& app) {
     adapter.mount(std::string(AdminLiveHandler::kPath), *live);
     if (auto* b = app.write_buffer()) b->observe(&*live);
   }
-  http::Server server({.host = c.host,
-                       .port = static_cast<unsigned short>(c.port),
-                       .body_limit = c.http.body_limit,
-                       .io_threads = io_threads,
-                       .idle_timeout = std::chrono::seconds(c.http.idle_timeout_s)},
-                      adapter);
+  // CORS for the API; the dashboard and MCP keep their own origin rules.
+  http::Cors cors({.origins = c.http.cors.origins,
+                   .credentials = c.http.cors.credentials,
+                   .methods = c.http.cors.methods,
+                   .headers = c.http.cors.headers,
+                   .expose_headers = c.http.cors.expose_headers,
+                   .max_age = c.http.cors.max_age});
+  adapter.use_cors(cors, {"/_admin", c.mcp.path});
+  // In development, / is a front door to the docs, the dashboard and MCP, unless owned.
+  triggers::FrontPage front_page({.app_name = app.manifest().name,
+                                  .dashboard = c.dashboard.enabled,
+                                  .mcp_path = c.mcp.enabled ? c.mcp.path : ""});
+  if (c.development()) adapter.add_fallback([&front_page](http::Exchange& ex) { return front_page.serve(ex); });
+
+  http::Server::Options server_options{.host = c.host,
+                                       .port = static_cast<unsigned short>(c.port),
+                                       .body_limit = c.http.body_limit,
+                                       .io_threads = io_threads,
+                                       .idle_timeout = std::chrono::seconds(c.http.idle_timeout_s)};
+  server_options.trusted_proxies = std::move(trusted_proxies);
+  server_options.compression.enabled = c.http.compression;
+  server_options.compression.min_size = c.http.compression_min_size;
+  http::Server server(std::move(server_options), adapter);
   unsigned short port = server.start();
 
   std::string host = c.host == "0.0.0.0" || c.host == "127.0.0.1" ? "localhost" : c.host;

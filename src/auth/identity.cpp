@@ -30,14 +30,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-// "https://app.example.com:8443/" -> "app.example.com:8443"
-std::string_view origin_host(std::string_view origin) {
-  auto scheme = origin.find("://");
-  if (scheme == std::string_view::npos) return {};
-  std::string_view rest = origin.substr(scheme + 3);
-  return rest.substr(0, rest.find('/'));
-}
-
 std::optional<std::string_view> bearer(const Request& req) {
   auto h = req.header("authorization");
   if (!h) return std::nullopt;
@@ -64,7 +56,7 @@ bool from_session(Context& ctx, std::string_view token, bool from_cookie) {
     std::string expires = iso_in(cfg.auth.token_expiry);
     ctx.db.exec("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3", {now(), expires, id});
     if (from_cookie && ctx.response) {
-      CookieOptions o{.max_age = static_cast<long>(cfg.auth.token_expiry.count()), .secure = !cfg.development()};
+      CookieOptions o{.max_age = static_cast<long>(cfg.auth.token_expiry.count()), .secure = secure_cookies(ctx)};
       ctx.response->set_cookie(kSessionCookie, token, o);
     }
   }
@@ -104,13 +96,23 @@ void check_same_origin(const Context& ctx) {
   auto refuse = [] {
     throw Error(ErrorCode::permission_denied, "cross-site request refused").with_code("cross_site_request");
   };
-  if (auto site = req.header("sec-fetch-site"); site && lower(*site) == "cross-site") refuse();
   auto origin = req.header("origin");
-  if (!origin) return;
-  if (auto host = req.header("host"); host && !host->empty() && lower(origin_host(*origin)) == lower(*host)) return;
-  for (const auto& trusted : config_of(ctx).auth.trusted_origins)
-    if (lower(trusted) == lower(*origin)) return;
-  refuse();
+  // Origin, when sent, decides: this app's own (scheme included, as the client sees it through
+  // trusted proxies), one of [auth] trusted_origins or [http.cors] origins.
+  if (origin) {
+    if (req.is_own_origin(*origin)) return;
+    const std::string given = normalize_origin(*origin);
+    const Config& cfg = config_of(ctx);
+    for (const auto* list : {&cfg.auth.trusted_origins, &cfg.http.cors.origins})
+      for (const auto& trusted : *list)
+        if (trusted != "*" && !given.empty() && normalize_origin(trusted) == given) return;
+    refuse();
+  }
+  if (auto site = req.header("sec-fetch-site"); site && lower(*site) == "cross-site") refuse();
+}
+
+bool secure_cookies(const Context& ctx) {
+  return !config_of(ctx).development() || (ctx.request && ctx.request->scheme() == "https");
 }
 
 bool identify(Context& ctx) {
@@ -141,7 +143,7 @@ NewSession start_session(Context& ctx, const std::string& user_id) {
       {s.id, user_id, token_hash(s.token), s.expires_at, at, db::Value(ip.empty() ? boost::json::value(nullptr) : boost::json::value(ip)),
        db::Value(agent.empty() ? boost::json::value(nullptr) : boost::json::value(agent))});
   if (ctx.response) {
-    CookieOptions o{.max_age = static_cast<long>(cfg.auth.token_expiry.count()), .secure = !cfg.development()};
+    CookieOptions o{.max_age = static_cast<long>(cfg.auth.token_expiry.count()), .secure = secure_cookies(ctx)};
     ctx.response->set_cookie(kSessionCookie, s.token, o);
   }
   return s;
@@ -153,7 +155,7 @@ void revoke_sessions(Context& ctx, const std::string& user_id) {
 
 void clear_session_cookie(Context& ctx) {
   if (!ctx.response) return;
-  CookieOptions o{.max_age = 0, .secure = !config_of(ctx).development()};
+  CookieOptions o{.max_age = 0, .secure = secure_cookies(ctx)};
   ctx.response->set_cookie(kSessionCookie, "", o);
 }
 

@@ -1,6 +1,9 @@
 #include "bunbase/core/request.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
+#include <string>
 
 namespace bb {
 
@@ -45,6 +48,73 @@ void Response::set_cookie(std::string_view name, std::string_view value, const C
   if (o.secure) h.append("; Secure");
   if (!o.same_site.empty()) h.append("; SameSite=").append(o.same_site);
   headers.emplace_back("Set-Cookie", std::move(h));
+}
+
+
+namespace {
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+// "host:port" -> "host" ("[::1]:3000" -> "[::1]").
+std::string_view host_part(std::string_view authority) {
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    return close == std::string_view::npos ? authority : authority.substr(0, close + 1);
+  }
+  return authority.substr(0, authority.find(':'));
+}
+}  // namespace
+
+bool is_loopback_ip(std::string_view ip) {
+  return ip == "::1" || ip.starts_with("127.") || ip.starts_with("::ffff:127.");
+}
+
+bool is_loopback_host(std::string_view host) {
+  std::string h = lower(host_part(host));
+  if (!h.empty() && h.back() == '.') h.pop_back();  // "localhost." is the same name
+  return h == "localhost" || h.ends_with(".localhost") || h == "[::1]" ||
+         (h.starts_with("127.") && h.find_first_not_of("0123456789.") == std::string::npos);
+}
+
+std::string normalize_origin(std::string_view origin) {
+  auto sep = origin.find("://");
+  if (sep == std::string_view::npos || sep == 0) return {};
+  std::string scheme = lower(origin.substr(0, sep));
+  std::string_view authority = origin.substr(sep + 3);
+  if (authority.empty() || authority.find_first_of("/?#@ ") != std::string_view::npos) return {};
+  std::string a = lower(authority);
+  if ((scheme == "http" && a.ends_with(":80")) || (scheme == "https" && a.ends_with(":443")))
+    a.resize(a.rfind(':'));
+  return scheme + "://" + a;
+}
+
+std::string Request::origin() const { return std::string(scheme()) + "://" + std::string(host()); }
+
+bool Request::from_this_machine() const { return !forwarded() && is_loopback_ip(peer_ip()); }
+
+bool Request::host_is_ours(std::string_view public_url) const {
+  const std::string_view h = host();
+  if (h.empty()) return false;
+  if (is_loopback_host(h)) return true;
+  if (public_url.empty()) return false;
+  // Compared as origins, with the public URL's scheme: "api.example.com:443" is "api.example.com".
+  const std::string pub = normalize_origin(public_url);
+  const auto sep = pub.find("://");
+  return sep != std::string::npos && normalize_origin(pub.substr(0, sep) + "://" + std::string(h)) == pub;
+}
+
+bool Request::from_another_site() const {
+  if (auto o = header("origin")) return !is_own_origin(*o);
+  auto site = header("sec-fetch-site");
+  return site && lower(*site) == "cross-site";
+}
+
+bool Request::is_own_origin(std::string_view origin) const {
+  if (host().empty()) return false;
+  std::string own = normalize_origin(this->origin());
+  return !own.empty() && own == normalize_origin(origin);
 }
 
 }  // namespace bb

@@ -1,5 +1,7 @@
 #include "src/http/exchange.hpp"
 
+#include <unistd.h>
+
 #include <cstring>
 
 namespace bb::http {
@@ -56,6 +58,25 @@ void Exchange::set_traceparent(std::string_view trace_id, std::string_view span_
   traceparent[55] = '\0';
 }
 
+const ClientView& Exchange::client() const {
+  if (!client_) client_ = resolve_client(trusted_ ? *trusted_ : AddressSet(), ip_, request_.base());
+  return *client_;
+}
+
+std::string_view Exchange::ip() const {
+  if (!trusted_ || trusted_->empty()) return ip_;  // the common case costs nothing
+  return client().ip;
+}
+
+std::string_view Exchange::scheme() const { return client().scheme; }
+
+std::string_view Exchange::host() const { return client().host; }
+
+void Exchange::close_file() {
+  if (file.fd >= 0) ::close(file.fd);
+  file = {};
+}
+
 std::optional<std::string_view> Exchange::param(std::string_view name) const {
   for (const auto& [n, v] : params)
     if (n == name) return std::string_view(v);
@@ -69,6 +90,11 @@ void Exchange::reset(Message&& m, std::string_view ip) {
   status = 200;
   content_type = "application/json";
   body_out.clear();
+  static_body.reset();
+  close_file();
+  compressible = true;
+  send_view_ = {};
+  client_.reset();
   response.status = 0;
   response.headers.clear();
   close = false;

@@ -7,6 +7,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -14,9 +15,12 @@
 #include <vector>
 
 #include "bunbase/core/request.hpp"
+#include "src/http/forwarded.hpp"
 #include "src/http/stream.hpp"
 
 namespace bb::http {
+
+struct CompressionOptions;
 
 class Exchange final : public bb::Request {
  public:
@@ -34,7 +38,13 @@ class Exchange final : public bb::Request {
   std::string_view path() const override;  // target up to '?', not decoded
   std::optional<std::string_view> header(std::string_view name) const override;
   std::optional<std::string_view> cookie(std::string_view name) const override;
-  std::string_view ip() const override { return ip_; }
+  // The client's address, scheme and host: the peer's and the Host header's, or what a trusted
+  // proxy forwarded (forwarded.hpp). Resolved once per request, on first use.
+  std::string_view ip() const override;
+  std::string_view peer_ip() const override { return ip_; }
+  std::string_view scheme() const override;
+  std::string_view host() const override;
+  bool forwarded() const override { return has_forwarding_header(request_.base()); }
   std::string_view body() const override { return request_.body(); }
   std::optional<std::string_view> param(std::string_view name) const override;
   // The matched route's path parameters (name -> decoded value); set by the router's user.
@@ -44,6 +54,21 @@ class Exchange final : public bb::Request {
   int status = 200;
   std::string content_type = "application/json";
   std::string body_out;
+  // Instead of body_out, a body that outlives the exchange (an embedded asset, a cached file),
+  // sent without a copy; `gzip` and `br` are the same bytes pre-compressed (empty: none).
+  struct StaticBody {
+    std::string_view identity, gzip, br;
+  };
+  std::optional<StaticBody> static_body;
+  // Instead of body_out, `length` bytes of an open file from `offset` (a static file); the
+  // exchange owns `fd` and closes it once sent or dropped.
+  struct FileBody {
+    int fd = -1;
+    std::uint64_t offset = 0, length = 0;
+  };
+  FileBody file;
+  // false: never compress this response (a range, a format that is compressed already).
+  bool compressible = true;
   bb::Response response;  // extra headers and cookies (and a status set by the action)
   bool close = false;     // send "Connection: close" and close after writing
   // W3C traceparent of the response ("00-<trace>-<span>-01"), empty when not set. A fixed
@@ -51,7 +76,14 @@ class Exchange final : public bb::Request {
   char traceparent[56] = {};
   void set_traceparent(std::string_view trace_id, std::string_view span_id);
 
-  void finish() { on_finish_(); }
+  // Sends the response: compresses the body first when the client accepts it and the server's
+  // options allow (compression.hpp).
+  void finish() {
+    prepare_body();
+    on_finish_();
+  }
+  // The bytes the response carries after finish(): body_out, or the chosen static body.
+  std::string_view body_to_send() const { return send_view_.data() ? send_view_ : std::string_view(body_out); }
   // Instead of finish(), from any thread, exactly once: sends the status line and headers now
   // (status, content_type, response headers; chunked, no Content-Length), then whatever is
   // written to the returned stream until its end(). Do not touch the exchange afterwards: it
@@ -61,10 +93,24 @@ class Exchange final : public bb::Request {
 
   // Used by the connection.
   void reset(Message&& m, std::string_view ip);
+  void configure(const AddressSet* trusted_proxies, const CompressionOptions* compression) {
+    trusted_ = trusted_proxies;
+    compression_ = compression;
+  }
+  // Picks what finish() sends (compression.cpp); called by finish().
+  void prepare_body();
+  void close_file();
+  ~Exchange() { close_file(); }
 
  private:
+  const ClientView& client() const;
+
   Message request_;
   std::string ip_;
+  const AddressSet* trusted_ = nullptr;
+  const CompressionOptions* compression_ = nullptr;
+  mutable std::optional<ClientView> client_;
+  std::string_view send_view_;
   std::function<void()> on_finish_;
   StartStream on_stream_;
 };

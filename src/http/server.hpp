@@ -18,7 +18,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "src/http/compression.hpp"
 #include "src/http/exchange.hpp"
+#include "src/http/forwarded.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -44,6 +46,9 @@ class Server {
     // The most bytes of a streamed response queued but not yet written before the stream gives
     // up on a client that does not read (http::Stream::write returns false).
     std::size_t stream_queue_limit = 1024 * 1024;
+    // Peers whose forwarding headers are believed (Exchange::ip(), scheme(), host()).
+    AddressSet trusted_proxies;
+    CompressionOptions compression;
   };
 
   Server(Options options, Handler& handler);

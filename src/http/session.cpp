@@ -35,6 +35,7 @@ Session::Session(Server& server, net::io_context& ctx, tcp::socket&& accepted)
   auto ep = stream_.remote_endpoint(ec);
   if (!ec) ip_ = ep.address().to_string();
   stream_.set_option(tcp::no_delay(true), ec);
+  exchange_.configure(&server.options_.trusted_proxies, &server.options_.compression);
 }
 
 Session::~Session() {
@@ -150,18 +151,25 @@ void Session::write() {
   if (server_.stopping()) exchange_.close = true;
   const bool no_body = build_head(false);
   const bool send_body = !no_body && exchange_.message().method() != beast::http::verb::head;
+  if (send_body && exchange_.file.fd >= 0) return write_file();
+  exchange_.close_file();
   std::array<net::const_buffer, 2> buffers{net::buffer(head_),
-                                           net::buffer(send_body ? std::string_view(exchange_.body_out) : std::string_view())};
+                                           net::buffer(send_body ? exchange_.body_to_send() : std::string_view())};
   arm_deadline();
   net::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, std::size_t) {
     if (ec) return;
-    if (self->exchange_.close) {
-      boost::system::error_code ignored;
-      self->stream_.shutdown(tcp::socket::shutdown_send, ignored);
-      return;
-    }
-    self->read();
+    self->written();
   });
+}
+
+// The whole response is out: the next request, or the end of the connection.
+void Session::written() {
+  if (exchange_.close) {
+    boost::system::error_code ignored;
+    stream_.shutdown(tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  read();
 }
 
 // The status line and headers into head_; `streamed`: the body follows in chunks (or until
@@ -179,7 +187,7 @@ bool Session::build_head(bool streamed) {
   const bool no_body = status == 204 || status == 304 || (status >= 100 && status < 200);
   if (!no_body && !streamed) {
     head_.append("Content-Type: ").append(exchange_.content_type).append("\r\nContent-Length: ");
-    append_number(head_, exchange_.body_out.size());
+    append_number(head_, exchange_.file.fd >= 0 ? exchange_.file.length : exchange_.body_to_send().size());
     head_.append("\r\n");
   } else if (!no_body) {
     head_.append("Content-Type: ").append(exchange_.content_type).append("\r\n");

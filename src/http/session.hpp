@@ -62,7 +62,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void refuse(boost::beast::error_code ec);
   void on_finish();
   void write();
+  void written();
   bool build_head(bool streamed);
+
+  // --- a file body (session_file.cpp): the head, then the file in pieces.
+  void write_file();
+  void write_file_piece();
 
   // --- streamed responses (session_stream.cpp). The session holds its Stream; the Stream
   // reaches the session only through a weak link posted to this thread, dropped once closed.
@@ -82,6 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   Exchange exchange_;
   std::string head_;
+  std::string file_piece_;  // the part of a file body being written
   std::string ip_;
   bool reading_ = false;
   std::shared_ptr<Session> in_flight_;

@@ -90,11 +90,38 @@ class TomlReader {
       }
     }
     if (auto* h = table("http")) {
-      check_keys(*h, "http.", {"body_limit", "io_threads", "workers", "idle_timeout_s", "shutdown_timeout_ms"});
-      if (auto n = (*h)["body_limit"]; n) {
-        if (auto i = n.value<std::int64_t>(); i && n.is_integer()) c.http.body_limit = static_cast<std::size_t>(*i);
-        else if (auto s = n.value<std::string>()) c.http.body_limit = size(*s, "http.body_limit");
-        else bad(file_, "http.body_limit", "expected bytes or a size such as \"1MiB\"");
+      check_keys(*h, "http.", {"body_limit", "io_threads", "workers", "idle_timeout_s", "shutdown_timeout_ms",
+                               "public_url", "trusted_proxies", "compression", "compression_min_size", "cors",
+                               "static"});
+      bytes(*h, "body_limit", c.http.body_limit, "http.");
+      str(*h, "public_url", c.http.public_url, "http.");
+      strings(*h, "trusted_proxies", c.http.trusted_proxies, "http.");
+      boolean(*h, "compression", c.http.compression, "http.");
+      bytes(*h, "compression_min_size", c.http.compression_min_size, "http.");
+      if (auto n = (*h)["cors"]; n) {
+        if (!n.is_table()) bad(file_, "http.cors", "expected a table ([http.cors])");
+        const auto& t = *n.as_table();
+        const std::string cp = "http.cors.";
+        auto& cors = c.http.cors;
+        check_keys(t, cp, {"origins", "credentials", "methods", "headers", "expose_headers", "max_age"});
+        strings(t, "origins", cors.origins, cp);
+        boolean(t, "credentials", cors.credentials, cp);
+        strings(t, "methods", cors.methods, cp);
+        strings(t, "headers", cors.headers, cp);
+        strings(t, "expose_headers", cors.expose_headers, cp);
+        integer(t, "max_age", cors.max_age, 0, 86400, cp);
+      }
+      if (auto n = (*h)["static"]; n) {
+        if (!n.is_table()) bad(file_, "http.static", "expected a table ([http.static])");
+        const auto& t = *n.as_table();
+        const std::string sp = "http.static.";
+        auto& st = c.http.static_files;
+        check_keys(t, sp, {"dir", "prefix", "spa_fallback", "cache_control", "immutable"});
+        str(t, "dir", st.dir, sp);
+        str(t, "prefix", st.prefix, sp);
+        str(t, "spa_fallback", st.spa_fallback, sp);
+        str(t, "cache_control", st.cache_control, sp);
+        strings(t, "immutable", st.immutable, sp);
       }
       integer(*h, "io_threads", c.http.io_threads, 0, 256, "http.");
       integer(*h, "workers", c.http.workers, 0, 1024, "http.");
@@ -293,6 +320,14 @@ class TomlReader {
       out.push_back(*v);
     }
   }
+  // Bytes as an integer or a size such as "1MiB".
+  void bytes(const toml::table& t, const char* key, std::size_t& out, const std::string& prefix) {
+    auto n = t[key];
+    if (!n) return;
+    if (auto i = n.value<std::int64_t>(); i && n.is_integer() && *i >= 0) out = static_cast<std::size_t>(*i);
+    else if (auto s = n.value<std::string>(); s && n.is_string()) out = size(*s, (prefix + key).c_str());
+    else bad(file_, prefix + key, "expected bytes or a size such as \"1MiB\"");
+  }
   std::size_t size(const std::string& s, const char* key) {
     try {
       return parse_size(s);
@@ -389,6 +424,20 @@ class TomlReader {
   std::string file_;
 };
 
+// "a, b,,c" -> {"a", "b", "c"}
+std::vector<std::string> comma_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return out;
+}
+
 }  // namespace
 
 Config load_config(const ConfigSources& sources) {
@@ -446,16 +495,10 @@ Config load_config(const ConfigSources& sources) {
   if (auto v = getenv("BUNBASE_SMTP_PASSWORD")) c.auth.smtp.password = *v;
   if (!c.auth.smtp.url.empty() && !c.auth.smtp.url.starts_with("smtp://") && !c.auth.smtp.url.starts_with("smtps://"))
     bad(c.source.empty() ? env : c.source, "auth.smtp.url", "expected smtp://host:port or smtps://host:port");
-  if (auto v = getenv("BUNBASE_AUTH_TRUSTED_ORIGINS")) {  // comma separated
-    c.auth.trusted_origins.clear();
-    std::string_view rest = *v;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      std::string_view item = rest.substr(0, comma);
-      if (!item.empty()) c.auth.trusted_origins.emplace_back(item);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-  }
+  if (auto v = getenv("BUNBASE_AUTH_TRUSTED_ORIGINS")) c.auth.trusted_origins = comma_list(*v);
+  if (auto v = getenv("BUNBASE_TRUSTED_PROXIES")) c.http.trusted_proxies = comma_list(*v);
+  if (auto v = getenv("BUNBASE_CORS_ORIGINS")) c.http.cors.origins = comma_list(*v);
+  if (auto v = getenv("BUNBASE_PUBLIC_URL")) c.http.public_url = *v;
   if (auto v = getenv("STRIPE_SECRET_KEY")) c.saas.stripe.secret_key = *v;
   if (auto v = getenv("BUNBASE_ADMIN_KEY")) c.dashboard.key = *v;
   if (auto v = getenv("STRIPE_WEBHOOK_SECRET")) c.saas.stripe.webhook_secrets = {*v};
@@ -477,6 +520,31 @@ Config load_config(const ConfigSources& sources) {
   if (!c.dashboard.key.empty() && c.dashboard.key.size() < 24)
     bad(c.source.empty() ? env : c.source, "dashboard.key",
         "an admin key needs at least 24 characters (BUNBASE_ADMIN_KEY): try `openssl rand -hex 24`");
+  const std::string where = c.source.empty() ? env : c.source;
+  if (!c.http.public_url.empty()) {
+    if (!c.http.public_url.starts_with("http://") && !c.http.public_url.starts_with("https://"))
+      bad(where, "http.public_url", "expected http://host[:port] or https://host[:port], got \"" + c.http.public_url + "\"");
+    while (c.http.public_url.ends_with("/")) c.http.public_url.pop_back();
+  }
+  if (c.auth.public_url.empty())
+    c.auth.public_url = !c.http.public_url.empty() ? c.http.public_url : "http://localhost:" + std::to_string(c.port ? c.port : 3000);
+  for (const auto& origin : c.http.cors.origins) {
+    if (origin == "*") {
+      if (c.http.cors.credentials)
+        bad(where, "http.cors.origins", "\"*\" cannot be used with credentials = true: list the origins");
+      continue;
+    }
+    auto sep = origin.find("://");
+    if (sep == std::string::npos || origin.find('/', sep + 3) != std::string::npos)
+      bad(where, "http.cors.origins", "expected origins such as \"https://app.example.com\" (no path), got \"" + origin + "\"");
+  }
+  {
+    const auto& st = c.http.static_files;
+    if (st.prefix.empty() || st.prefix.front() != '/')
+      bad(where, "http.static.prefix", "expected a path such as \"/\" or \"/app\"");
+    if (!st.spa_fallback.empty() && (st.spa_fallback.find("..") != std::string::npos || st.spa_fallback.front() == '/'))
+      bad(where, "http.static.spa_fallback", "expected a file of dir such as \"index.html\"");
+  }
   if (c.log.format != "auto" && c.log.format != "human" && c.log.format != "json")
     bad(c.source.empty() ? env : c.source, "log.format", "expected auto, human or json");
   return c;

@@ -49,6 +49,57 @@ TEST(Config, DefaultsAreSafe) {
   EXPECT_EQ(c.http.body_limit, 1024u * 1024u);
   EXPECT_EQ(c.persistence.flush_interval_ms, 2000);
   EXPECT_EQ(c.persistence.max_batch, 500u);
+  EXPECT_EQ(c.environment, "production") << "no environment set means production";
+  EXPECT_FALSE(c.development());
+  EXPECT_TRUE(c.http.trusted_proxies.empty()) << "no forwarding header is believed unless configured";
+  EXPECT_TRUE(c.http.cors.origins.empty());
+  EXPECT_TRUE(c.http.static_files.dir.empty());
+  EXPECT_TRUE(c.http.compression);
+  EXPECT_EQ(c.auth.public_url, "http://localhost:3000");
+}
+
+TEST(Config, HttpEdgeSettings) {
+  Env env;
+  auto path = write_file("edge.toml", R"(
+port = 4100
+[http]
+public_url = "https://api.example.com/"
+trusted_proxies = ["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"]
+compression = false
+compression_min_size = "2KiB"
+[http.cors]
+origins = ["https://app.example.com"]
+credentials = true
+max_age = 60
+[http.static]
+dir = "public"
+spa_fallback = "index.html"
+)");
+  auto c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.http.public_url, "https://api.example.com");
+  EXPECT_EQ(c.auth.public_url, "https://api.example.com") << "links in emails follow the public address";
+  EXPECT_EQ(c.http.trusted_proxies.size(), 3u);
+  EXPECT_FALSE(c.http.compression);
+  EXPECT_EQ(c.http.compression_min_size, 2048u);
+  EXPECT_EQ(c.http.cors.origins, std::vector<std::string>{"https://app.example.com"});
+  EXPECT_TRUE(c.http.cors.credentials);
+  EXPECT_EQ(c.http.cors.max_age, 60);
+  EXPECT_EQ(c.http.static_files.dir, "public");
+  EXPECT_EQ(c.http.static_files.prefix, "/");
+  env.vars = {{"BUNBASE_TRUSTED_PROXIES", "192.168.0.0/16, ::1"}, {"BUNBASE_CORS_ORIGINS", "https://a.example,https://b.example"}};
+  c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.http.trusted_proxies, (std::vector<std::string>{"192.168.0.0/16", "::1"}));
+  EXPECT_EQ(c.http.cors.origins.size(), 2u);
+
+  env.vars = {};
+  auto error = [&](const std::string& text) { return load_error({.path = write_file("edge-bad.toml", text), .getenv = env.fn()}); };
+  EXPECT_NE(error("[http.cors]\norigins = [\"*\"]\ncredentials = true\n").find("http.cors.origins"), std::string::npos);
+  EXPECT_NE(error("[http.cors]\norigins = [\"https://a.example/app\"]\n").find("no path"), std::string::npos);
+  EXPECT_NE(error("[http]\npublic_url = \"api.example.com\"\n").find("http.public_url"), std::string::npos);
+  EXPECT_NE(error("[http.static]\nprefix = \"app\"\n").find("http.static.prefix"), std::string::npos);
+  EXPECT_NE(error("[http.cors]\norigin = []\n").find("http.cors.origin: unknown key"), std::string::npos);
+  std::filesystem::remove(path);
+  std::filesystem::remove(write_file("edge-bad.toml", ""));
 }
 
 TEST(Config, FileThenEnvironment) {

@@ -1,8 +1,5 @@
 #include "src/triggers/admin_page_handler.hpp"
 
-#include <cstdint>
-#include <cstdio>
-
 #include "src/http/problem.hpp"
 
 namespace bb::triggers {
@@ -26,17 +23,7 @@ std::string_view file_for(std::string_view path) {
   if (path == kBase || path == "/_admin/") return "index.html";
   if (!path.starts_with("/_admin/")) return {};
   std::string_view name = path.substr(kBase.size() + 1);
-  return admin_asset(name).empty() ? std::string_view() : name;
-}
-
-// A strong validator of the file's bytes (FNV-1a, 64 bits): the files change only with the
-// binary, so "no-cache" plus a 304 costs one small round trip and never shows a stale page.
-std::string etag_of(std::string_view bytes) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "\"%016llx\"", static_cast<unsigned long long>(h));
-  return buf;
+  return admin_asset(name) ? name : std::string_view();
 }
 
 void security_headers(http::Exchange& ex) {
@@ -76,19 +63,11 @@ void AdminPageHandler::handle(http::Exchange& ex) {
                       405, ex.path(), ex.header("traceparent").value_or(""));
     return ex.finish();
   }
-  const std::string_view bytes = admin_asset(file);
-  const std::string etag = etag_of(bytes);
   security_headers(ex);
+  // The files change only with the binary: "no-cache" plus the ETag's 304 costs one small round
+  // trip and never shows a stale page.
   ex.response.set_header("Cache-Control", "no-cache");
-  ex.response.set_header("ETag", etag);
-  ex.content_type = std::string(content_type_of(file));
-  if (ex.header("if-none-match") == std::optional<std::string_view>(etag)) {
-    ex.status = 304;
-    ex.body_out.clear();
-  } else {
-    ex.status = 200;
-    ex.body_out = std::string(bytes);
-  }
+  http::set_embedded(ex, admin_asset(file), content_type_of(file));
   ex.finish();
 }
 

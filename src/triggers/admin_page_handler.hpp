@@ -11,18 +11,20 @@
 #include <string_view>
 #include <vector>
 
+#include "src/http/embedded_asset.hpp"
 #include "src/http/exchange.hpp"
 
 namespace bb::triggers {
 
-// An embedded file of dashboard/admin by name ("index.html", "runs.js"); empty when there is
-// none. Defined by the generated <build>/src/admin_asset_embedded.cpp, with the list of names.
-std::string_view admin_asset(std::string_view name);
+// An embedded file of dashboard/admin by name ("index.html", "runs.js") with its gzip and Brotli
+// forms; false when there is none. Defined by the generated <build>/src/admin_asset_embedded.cpp,
+// with the list of names.
+http::EmbeddedAsset admin_asset(std::string_view name);
 std::span<const std::string_view> admin_asset_names();
 
 // GET (or HEAD) of /_admin (index.html) or /_admin/<file> answers the file with its content
-// type, an ETag (a 304 for a matching If-None-Match) and the page's security headers; other
-// paths 404, other methods 405.
+// type, an ETag (a 304 for a matching If-None-Match) and the page's security headers,
+// compressed when the client accepts it; other paths 404, other methods 405.
 class AdminPageHandler final : public http::Handler {
  public:
   // The paths to mount: /_admin, /_admin/ and /_admin/<file> for every embedded file.

@@ -134,11 +134,31 @@ void ApiAdapter::handle(http::Exchange& ex) {
     }
   }
 
+  bool cors = false;  // this path takes part in CORS
+  if (cors_) {
+    cors = true;
+    for (const auto& prefix : cors_excluded_)
+      if (ex.path().starts_with(prefix)) cors = false;
+    if (cors && !http::Cors::is_preflight(ex)) cors_->decorate(ex);
+  }
+
   for (const auto& [path, handler] : mounts_)
-    if (url->path() == path) return handler->handle(ex);
+    if (url->path() == path) {
+      if (cors && http::Cors::is_preflight(ex)) return cors_->preflight(ex, "GET, HEAD");
+      return handler->handle(ex);
+    }
 
   Router::Match m = router_.match(method, segments);
   if (!m.route) {
+    if (method == "OPTIONS" && !m.allow.empty()) {
+      if (m.allow.find("GET") != std::string::npos) m.allow += ", HEAD";
+      if (cors && http::Cors::is_preflight(ex)) return cors_->preflight(ex, m.allow);
+      ex.status = 204;  // what the path accepts (RFC 9110 9.3.7)
+      ex.response.headers.emplace_back("Allow", m.allow + ", OPTIONS");
+      return ex.finish();
+    }
+    for (const auto& fallback : fallbacks_)
+      if (m.allow.empty() && fallback(ex)) return;
     if (!m.allow.empty()) {
       ex.response.headers.emplace_back("Allow", m.allow);
       return fail(Error(ErrorCode::invalid_argument,

@@ -8,6 +8,7 @@
 #include "bunbase/core/registry.hpp"
 #include "bunbase/runtime/executor.hpp"
 #include "bunbase/runtime/worker_pool.hpp"
+#include "src/http/cors.hpp"
 #include "src/http/exchange.hpp"
 #include "src/triggers/router.hpp"
 
@@ -26,6 +27,19 @@ class ApiAdapter final : public http::Handler {
   // Before serving; the handler must outlive the adapter.
   void mount(std::string path, http::Handler& handler) { mounts_.emplace_back(std::move(path), &handler); }
 
+  // Answers CORS preflights for every route and mounted path, and adds CORS headers to the
+  // responses of listed origins, except under the `privileged` path prefixes (the dashboard,
+  // MCP: they have rules of their own). Before serving; `cors` must outlive the adapter.
+  void use_cors(const http::Cors& cors, std::vector<std::string> privileged) {
+    cors_ = cors.enabled() ? &cors : nullptr;
+    cors_excluded_ = std::move(privileged);
+  }
+
+  // Tried in order for a request no route and no mount owns (static files, the development
+  // front page); each returns whether it took the request (and then finishes it).
+  using Fallback = std::function<bool(http::Exchange&)>;
+  void add_fallback(Fallback f) { fallbacks_.push_back(std::move(f)); }
+
  private:
   void run(http::Exchange& ex, const Route& route, Invocation inv);
   // Verify, parse, deduplicate by delivery id, then run (or enqueue) the webhook's action.
@@ -38,6 +52,9 @@ class ApiAdapter final : public http::Handler {
   JobSink* jobs_;
   Router router_;
   std::vector<std::pair<std::string, http::Handler*>> mounts_;
+  const http::Cors* cors_ = nullptr;
+  std::vector<std::string> cors_excluded_;
+  std::vector<Fallback> fallbacks_;
 };
 
 }  // namespace bb::triggers

@@ -35,9 +35,7 @@ void DocsHandler::handle(http::Exchange& ex) {
   } else if (ex.method() != "GET" && ex.method() != "HEAD") {
     problem(ex, 405, "Method Not Allowed", "method_not_allowed");
   } else {
-    ex.status = 200;
-    ex.content_type = std::string(a.content_type);
-    ex.body_out = std::string(docs_asset(a.file));
+    http::set_embedded(ex, docs_asset(a.file), a.content_type);
     // Same-origin only: the page works offline and nothing it loads can come from elsewhere.
     ex.response.set_header(
         "Content-Security-Policy",

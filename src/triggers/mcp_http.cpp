@@ -141,6 +141,9 @@ std::optional<std::string> McpHttp::touch(const std::string& id, bool initialize
 }
 
 void McpHttp::handle(http::Exchange& ex) {
+  // DNS rebinding: a page whose name now resolves to 127.0.0.1 reaches us with its own Host.
+  if (ex.from_this_machine() && !ex.host_is_ours(options_.public_url))
+    return refuse(ex, 403, -32000, "Forbidden: host not allowed");
   if (!origin_allowed(ex)) return refuse(ex, 403, -32000, "Forbidden: origin not allowed");
 
   const std::string_view method = ex.method();

@@ -22,6 +22,9 @@ namespace bb::triggers {
 struct McpHttpOptions {
   // Browser origins allowed besides a loopback page of this very server ("https://app.example").
   std::vector<std::string> allowed_origins;
+  // The app's public address ([http] public_url): a Host accepted from this machine besides
+  // loopback names.
+  std::string public_url;
   // Whether the request carries valid credentials (a live session or API key). A tools/call
   // refused as unauthenticated becomes HTTP 401 when this says no; unset: always.
   std::function<bool(const Request&)> has_credentials;

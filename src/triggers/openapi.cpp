@@ -414,8 +414,9 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
   if (!info.description.empty()) info_out["description"] = info.description;
   doc["info"] = std::move(info_out);
   // Relative to where the document is served: the app itself.
-  doc["servers"] =
-      json::array{json::object{{"url", "/"}, {"description", "The server that serves this document"}}};
+  doc["servers"] = info.server_url.empty()
+                      ? json::array{json::object{{"url", "/"}, {"description", "The server that serves this document"}}}
+                      : json::array{json::object{{"url", info.server_url}, {"description", "The app's public address"}}};
   json::array tag_list;
   for (const auto& [name, description] : tags) {
     json::object tag{{"name", name}};

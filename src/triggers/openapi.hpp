@@ -18,6 +18,7 @@ struct OpenApiInfo {
   std::string title;              // the app's name
   std::string version = "0.1.0";  // the API's version (info.version)
   std::string description;
+  std::string server_url;  // [http] public_url; empty: "/" (the server that serves the document)
 };
 
 // Titled schemas (described structs and enums) become components.schemas referenced by $ref;

@@ -21,10 +21,15 @@ inline constexpr std::string_view kApiKeyPrefix = "bbk_";
 // Throws bb::Error(permission_denied) for a cookie-signed unsafe request from another site.
 bool identify(Context& ctx);
 
-// Refuses (403) an unsafe request that a browser made from another site: `Sec-Fetch-Site:
-// cross-site`, or an `Origin` that is neither the request's own (its Host) nor a trusted one.
+// Refuses (403) an unsafe request that a browser made from another site: an `Origin` that is
+// neither the app's own (scheme and host as the client sees them, Request::origin()) nor one of
+// [auth] trusted_origins or [http.cors] origins; without Origin, `Sec-Fetch-Site: cross-site`.
 // Requests with neither header pass (non-browser clients).
 void check_same_origin(const Context& ctx);
+
+// Whether cookies the app sets carry `Secure`: always outside development, and in development
+// when the client came over https (through a trusted proxy).
+bool secure_cookies(const Context& ctx);
 
 struct NewSession {
   std::string id, token, expires_at;

@@ -22,12 +22,47 @@ class Request {
   // Case-insensitive header lookup.
   virtual std::optional<std::string_view> header(std::string_view name) const = 0;
   virtual std::optional<std::string_view> cookie(std::string_view name) const = 0;
-  // The peer's address (the socket's, not a forwarded header).
+  // The client's address: the socket peer's, or, when the peer is one of [http]
+  // trusted_proxies, the address that proxy forwarded (Forwarded, X-Forwarded-For, X-Real-IP).
   virtual std::string_view ip() const = 0;
+  // The socket peer's address, whatever the headers say.
+  virtual std::string_view peer_ip() const { return ip(); }
+  // "http" or "https" as the client used it (X-Forwarded-Proto / Forwarded proto= from a
+  // trusted proxy), and the host it addressed ("api.example.com:8443"; the Host header, or
+  // X-Forwarded-Host / Forwarded host= from a trusted proxy). Lower case.
+  virtual std::string_view scheme() const { return "http"; }
+  virtual std::string_view host() const { return header("host").value_or(std::string_view()); }
+  // Whether the request carries any forwarding header (Forwarded, X-Forwarded-*, X-Real-IP),
+  // trusted or not: such a request came through a proxy and is never "from this machine".
+  virtual bool forwarded() const { return false; }
   virtual std::string_view body() const = 0;
   // A path parameter of the matched route ("orgId" for "/orgs/:orgId"), decoded.
   virtual std::optional<std::string_view> param(std::string_view /*name*/) const { return std::nullopt; }
+
+  // scheme://host as the client sees this app ("https://api.example.com").
+  std::string origin() const;
+  // The peer is a loopback address and no proxy forwarded the request.
+  bool from_this_machine() const;
+  // Whether `origin` (an Origin header's value) is this app's own origin (origin()), compared
+  // case-insensitively with default ports (:80, :443) left out.
+  bool is_own_origin(std::string_view origin) const;
+  // Whether the Host names this machine (localhost, 127.x, [::1]) or the app's public address
+  // (`public_url`, "https://api.example.com"). A page that rebinds its own name to 127.0.0.1
+  // (DNS rebinding) still sends that name: privileged surfaces trust "from this machine" only
+  // with a Host of ours.
+  bool host_is_ours(std::string_view public_url) const;
+  // Whether a browser sent this from a page of another origin: an Origin that is not ours, or
+  // without Origin, `Sec-Fetch-Site: cross-site`.
+  bool from_another_site() const;
 };
+
+// 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
+bool is_loopback_ip(std::string_view ip);
+// A host (as in Host or an origin, port allowed) that names this machine: localhost (and
+// *.localhost), 127.x.y.z, [::1].
+bool is_loopback_host(std::string_view host);
+// "HTTPS://Example.com:443" -> "https://example.com"; "" when it is not scheme://host[:port].
+std::string normalize_origin(std::string_view origin);
 
 struct CookieOptions {
   std::optional<long> max_age;   // seconds; 0 deletes the cookie

@@ -19,7 +19,10 @@ namespace bb {
 struct Config {
   std::string host = "127.0.0.1";  // loopback unless configured: nothing public by default
   int port = 3000;
-  std::string environment = "development";  // development | production
+  // development | production. Unset means production: development's conveniences (the
+  // dashboard open to this machine, mail links in the log, cookies without Secure, the front
+  // page at /) are asked for, never inherited.
+  std::string environment = "production";
 
   struct Database {
     std::string url = "sqlite://data/app.db";
@@ -40,6 +43,40 @@ struct Config {
     int workers = 0;     // handler threads; 0: max(4, 2 x CPUs)
     int idle_timeout_s = 60;
     int shutdown_timeout_ms = 10000;
+    // The app's address as its clients reach it ("https://api.example.com"): a Host the
+    // privileged surfaces accept besides loopback names, and the base of links in emails
+    // unless [auth] public_url says otherwise. BUNBASE_PUBLIC_URL.
+    std::string public_url;
+    // Reverse proxies whose forwarding headers are believed (CIDR ranges, IPv4 and IPv6;
+    // BUNBASE_TRUSTED_PROXIES, comma separated). Empty: the socket peer is the client.
+    std::vector<std::string> trusted_proxies;
+    // gzip / Brotli for bodies of at least compression_min_size bytes.
+    bool compression = true;
+    std::size_t compression_min_size = 1024;
+
+    // [http.cors]: browsers on these origins may call the API. "*" allows any origin without
+    // credentials. Listed origins are also trusted by the CSRF check. BUNBASE_CORS_ORIGINS.
+    struct Cors {
+      std::vector<std::string> origins;
+      bool credentials = false;  // cookies and Authorization from those origins
+      std::vector<std::string> methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+      std::vector<std::string> headers;  // request headers allowed; empty: those the preflight asks for
+      std::vector<std::string> expose_headers = {"traceparent", "Retry-After"};
+      int max_age = 600;  // seconds a preflight is cached
+    } cors;
+
+    // [http.static]: files of `dir` served under `prefix` (action routes win), with ETag,
+    // Last-Modified, Range and pre-compressed .br/.gz siblings; `spa_fallback` (a file of dir)
+    // answers GETs for HTML that match no file.
+    struct Static {
+      std::string dir;  // empty: no static files
+      std::string prefix = "/";
+      std::string spa_fallback;
+      std::string cache_control = "no-cache";
+      // Path prefixes under `prefix` whose files never change (fingerprinted build output):
+      // "public, max-age=31536000, immutable".
+      std::vector<std::string> immutable = {"/assets/"};
+    } static_files;
   } http;
 
   struct Persistence {
@@ -85,7 +122,7 @@ struct Config {
     std::chrono::seconds sign_in_window{15 * 60};
     std::chrono::seconds verification_expiry{24 * 3600};
     std::chrono::seconds reset_expiry{3600};
-    std::string public_url = "http://localhost:3000";   // the base of links in emails
+    std::string public_url;  // the base of links in emails; empty: [http] public_url, else http://localhost:<port>
     // Delivery of the mail outbox. Without a url, mail stays in the outbox (the dashboard shows it).
     struct Smtp {
       std::string url;  // smtp://host:port (STARTTLS when offered) or smtps://host:port
