@@ -10,6 +10,7 @@
 #include "bunbase/runtime/worker_pool.hpp"
 #include "src/http/cors.hpp"
 #include "src/http/server.hpp"
+#include "src/http/static_files.hpp"
 #include "src/triggers/api_adapter.hpp"
 #include "src/triggers/front_page.hpp"
 #include "src/triggers/mcp_http.hpp"
@@ -106,6 +107,16 @@ int serve(App& app) {
                    .expose_headers = c.http.cors.expose_headers,
                    .max_age = c.http.cors.max_age});
   adapter.use_cors(cors, {"/_admin", c.mcp.path});
+  // [http.static]: files of a folder, after every route (action routes win).
+  std::optional<http::StaticFiles> static_files;
+  if (const auto& st = c.http.static_files; !st.dir.empty()) {
+    static_files.emplace(http::StaticFilesOptions{.dir = st.dir,
+                                                  .prefix = st.prefix,
+                                                  .spa_fallback = st.spa_fallback,
+                                                  .cache_control = st.cache_control,
+                                                  .immutable = st.immutable});
+    adapter.add_fallback([&static_files](http::Exchange& ex) { return static_files->try_handle(ex); });
+  }
   // In development, / is a front door to the docs, the dashboard and MCP, unless owned.
   triggers::FrontPage front_page({.app_name = app.manifest().name,
                                   .dashboard = c.dashboard.enabled,

@@ -96,19 +96,17 @@ void check_same_origin(const Context& ctx) {
   auto refuse = [] {
     throw Error(ErrorCode::permission_denied, "cross-site request refused").with_code("cross_site_request");
   };
-  auto origin = req.header("origin");
-  // Origin, when sent, decides: this app's own (scheme included, as the client sees it through
-  // trusted proxies), one of [auth] trusted_origins or [http.cors] origins.
-  if (origin) {
-    if (req.is_own_origin(*origin)) return;
+  // A listed origin ([auth] trusted_origins, [http.cors] origins) may be another site;
+  // otherwise the Origin must be the app's own (scheme and host as the client sees them through
+  // trusted proxies), and the browser must not call the request cross-site.
+  if (auto origin = req.header("origin")) {
     const std::string given = normalize_origin(*origin);
     const Config& cfg = config_of(ctx);
     for (const auto* list : {&cfg.auth.trusted_origins, &cfg.http.cors.origins})
       for (const auto& trusted : *list)
         if (trusted != "*" && !given.empty() && normalize_origin(trusted) == given) return;
-    refuse();
   }
-  if (auto site = req.header("sec-fetch-site"); site && lower(*site) == "cross-site") refuse();
+  if (req.from_another_site()) refuse();
 }
 
 bool secure_cookies(const Context& ctx) {

@@ -106,9 +106,9 @@ bool Request::host_is_ours(std::string_view public_url) const {
 }
 
 bool Request::from_another_site() const {
-  if (auto o = header("origin")) return !is_own_origin(*o);
-  auto site = header("sec-fetch-site");
-  return site && lower(*site) == "cross-site";
+  if (auto site = header("sec-fetch-site"); site && lower(*site) == "cross-site") return true;
+  auto o = header("origin");
+  return o && !is_own_origin(*o);
 }
 
 bool Request::is_own_origin(std::string_view origin) const {

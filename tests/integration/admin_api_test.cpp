@@ -239,7 +239,8 @@ TEST(AdminApi, TheCockpitPagesReadOrganizationsMembersAndPlans) {
 }
 
 TEST(AdminApi, WithoutOrganizationsTheCockpitIsOff) {
-  DemoServer server({.binary = kSlowApp, .demo_config = false});  // an app without [saas]
+  // An app without [saas] (and without a bunbase.toml: development asked for, for loopback).
+  DemoServer server({.env = {{"BUNBASE_ENV", "development"}}, .binary = kSlowApp, .demo_config = false});
   EXPECT_EQ(http(server.port(), "GET", "/_admin/api/overview").json().at("saas"), false);
   for (std::string path : {"/cockpit/orgs", "/cockpit/orgs/x", "/cockpit/plans"}) {
     Response r = http(server.port(), "GET", "/_admin/api" + path);

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/integration/support/auth_client.hpp"
 #include "tests/integration/support/demo_server.hpp"
 #include "tests/integration/support/problem.hpp"
 
@@ -261,11 +262,54 @@ TEST_F(HttpApi, JsonBodyThatIsNotAnObjectIs400) {
 }
 
 TEST_F(HttpApi, UnknownRouteIs404Problem) {
-  for (std::string target : std::vector<std::string>{"/nope", "/users/a/b", "/users/" + std::string(kUnknownId) + "/extra", "/"}) {
+  for (std::string target : std::vector<std::string>{"/nope", "/users/a/b", "/users/" + std::string(kUnknownId) + "/extra"}) {
     SCOPED_TRACE(target);
     Response r = call("GET", target);
     expect_problem(r, 404, "route_not_found");
   }
+}
+
+// GET / in development is a front door (links to the reference, the dashboard, the document
+// and how to connect an MCP client); in production it is a 404 unless something owns it.
+TEST(HttpFrontDoor, DevelopmentOnly) {
+  NoDefaultHeaders plain;
+  DemoServer dev({.sign_in = false});
+  Response page = http(dev.port(), "GET", "/");
+  ASSERT_EQ(page.status, 200) << page;
+  EXPECT_THAT(page.header("content-type").value_or(""), HasSubstr("text/html"));
+  for (const char* link : {"href=\"/docs\"", "href=\"/_admin\"", "href=\"/openapi.json\"", "/mcp"})
+    EXPECT_THAT(page.body, HasSubstr(link));
+  EXPECT_EQ(http(dev.port(), "HEAD", "/").status, 200);
+  expect_problem(http(dev.port(), "POST", "/", "{}"), 404, "route_not_found");
+  DemoServer prod({.env = {{"BUNBASE_ENV", "production"}}, .sign_in = false});
+  expect_problem(http(prod.port(), "GET", "/"), 404, "route_not_found");
+}
+
+// OPTIONS: the methods of a path (Allow), and CORS preflights for the listed origins only.
+TEST(HttpCors, PreflightsForListedOriginsOnly) {
+  NoDefaultHeaders plain;
+  DemoServer server({.env = {{"BUNBASE_CORS_ORIGINS", "http://app.example"}}, .sign_in = false});
+  Response allow = http(server.port(), "OPTIONS", "/auth/sign-in");
+  EXPECT_EQ(allow.status, 204) << allow;
+  EXPECT_THAT(allow.header("allow").value_or(""), HasSubstr("POST"));
+  const Headers preflight = {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "POST"},
+                             {"Access-Control-Request-Headers", "content-type"}};
+  Response ok = http(server.port(), "OPTIONS", "/auth/sign-in", {}, preflight);
+  EXPECT_EQ(ok.status, 204) << ok;
+  EXPECT_EQ(ok.header("access-control-allow-origin"), "http://app.example");
+  EXPECT_THAT(ok.header("access-control-allow-methods").value_or(""), HasSubstr("POST"));
+  EXPECT_EQ(ok.header("access-control-allow-headers"), "content-type");
+  Response other = http(server.port(), "OPTIONS", "/auth/sign-in", {},
+                        {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(other.status, 204);
+  EXPECT_FALSE(other.header("access-control-allow-origin")) << other;
+  expect_problem(http(server.port(), "OPTIONS", "/no/such/route", {}, preflight), 404, "route_not_found");
+  // An actual request from the listed origin is readable by its page; the dashboard is not.
+  Response ping = http(server.port(), "GET", "/ping", {}, {{"Origin", "http://app.example"}});
+  EXPECT_EQ(ping.header("access-control-allow-origin"), "http://app.example") << ping;
+  EXPECT_THAT(ping.header("access-control-expose-headers").value_or(""), HasSubstr("traceparent"));
+  Response admin = http(server.port(), "GET", "/_admin/api/overview", {}, {{"Origin", "http://app.example"}});
+  EXPECT_FALSE(admin.header("access-control-allow-origin")) << admin;
 }
 
 TEST_F(HttpApi, WrongMethodIs405WithAllow) {

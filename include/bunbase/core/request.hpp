@@ -51,8 +51,8 @@ class Request {
   // (DNS rebinding) still sends that name: privileged surfaces trust "from this machine" only
   // with a Host of ours.
   bool host_is_ours(std::string_view public_url) const;
-  // Whether a browser sent this from a page of another origin: an Origin that is not ours, or
-  // without Origin, `Sec-Fetch-Site: cross-site`.
+  // Whether a browser sent this from a page of another origin: `Sec-Fetch-Site: cross-site`,
+  // or an Origin that is not ours.
   bool from_another_site() const;
 };
 
