@@ -2,11 +2,6 @@
 // nginx from distinct loopback addresses. What the app believes of the client (ctx.request's
 // ip, recorded with each session; scheme, for Secure cookies), the per-IP sign-in budget, and
 // the dashboard's "this machine" rule, which a proxy on this machine must never inherit.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include "tests/integration/support/auth_client.hpp"
@@ -16,18 +11,6 @@ namespace bbit {
 namespace {
 
 const std::string kNginx = "/usr/sbin/nginx";
-
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 // nginx as a reverse proxy to `app_port`: `port()` forwards as a plain-HTTP site would
 // (X-Forwarded-For, X-Real-IP, X-Forwarded-Proto $scheme), `tls_port()` as a site whose TLS

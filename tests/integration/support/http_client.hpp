@@ -242,6 +242,20 @@ inline Response http(unsigned short port, std::string_view method, std::string_v
 }
 
 // True when nothing accepts connections on the port any more.
+// A TCP port free on 127.0.0.1 right now (for a helper server the test starts itself).
+inline unsigned short free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("no free port: " + std::string(std::strerror(errno)));
+  return ntohs(a.sin_port);
+}
+
 inline bool port_closed(unsigned short port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
