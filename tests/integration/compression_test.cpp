@@ -123,7 +123,7 @@ TEST(Compression, SmallResponsesStayUncompressedWithoutVary) {
   Response health = http(server.port(), "GET", "/healthz", {}, accept);
   EXPECT_EQ(health.status, 200);
   // A small JSON: a problem+json refusal (no token) of a few hundred bytes.
-  Response refused = http(server.port(), "GET", "/orgs", {}, accept);
+  Response refused = http(server.port(), "GET", "/_cockpit/orgs", {}, accept);
   EXPECT_EQ(refused.status, 401) << refused;
   for (const Response* r : {&health, &refused}) {
     EXPECT_LT(r->body.size(), 1024u) << *r;
