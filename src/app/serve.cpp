@@ -147,6 +147,10 @@ int serve(App& app) {
   std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/healthz", "(process up)");
   std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/readyz", "(database ready)");
   if (c.dashboard.enabled) std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/_admin", "(developer dashboard)");
+  if (static_files)
+    std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), c.http.static_files.prefix.c_str(),
+                ("(files of " + static_files->root() + ")").c_str());
+  if (c.development()) std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/", "(front page, development only)");
   std::printf("\n");
   std::fflush(stdout);
 

@@ -4,10 +4,13 @@
 #include <span>
 #include <stdexcept>
 
+#include "src/http/embedded_asset.hpp"
+
 namespace bb::cli {
 
-// Generated from templates/app by bunbase_embed_assets (src/cli/CMakeLists.txt).
-std::string_view app_template(std::string_view name);
+// Generated from templates/app by bunbase_embed_assets (src/cli/CMakeLists.txt); only the
+// identity bytes are used (the compressed forms are for served files).
+bb::http::EmbeddedAsset app_template(std::string_view name);
 std::span<const std::string_view> app_template_names();
 
 namespace fs = std::filesystem;
@@ -28,7 +31,7 @@ std::vector<std::string> write_new_app(std::string_view name, const fs::path& di
 
   std::vector<std::string> written;
   for (std::string_view file : app_template_names()) {
-    std::string text(app_template(file));
+    std::string text(app_template(file).identity);
     for (std::size_t at; (at = text.find("{{name}}")) != std::string::npos;) text.replace(at, 8, name);
     fs::path target = dir / file;
     fs::create_directories(target.parent_path());

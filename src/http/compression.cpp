@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "src/http/exchange.hpp"
+#include "src/http/text.hpp"
 
 namespace bb::http {
 
@@ -12,32 +13,12 @@ namespace {
 
 constexpr std::string_view kSpace = " \t";
 
-std::string_view trim(std::string_view s) {
-  s.remove_prefix(std::min(s.find_first_not_of(kSpace), s.size()));
-  s.remove_suffix(s.size() - std::min(s.find_last_not_of(kSpace) + 1, s.size()));
-  return s;
-}
-
 // The next item of a `sep`-separated list, trimmed; `list` keeps the rest.
 std::string_view next_item(std::string_view& list, char sep) {
   const auto at = list.find(sep);
   const std::string_view item = list.substr(0, at);
   list = at == std::string_view::npos ? std::string_view() : list.substr(at + 1);
   return trim(item);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x >= 'A' && x <= 'Z' ? x + 32 : x) == (y >= 'A' && y <= 'Z' ? y + 32 : y);
-         });
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-bool iends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && iequals(s.substr(s.size() - suffix.size()), suffix);
 }
 
 // A qvalue (RFC 9110 §12.4.2: "0" to "1" with at most three decimals) in thousandths; -1 when

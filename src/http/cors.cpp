@@ -1,4 +1,5 @@
 #include "src/http/cors.hpp"
+#include "src/http/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,12 +18,6 @@ std::string upper(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 // Whether `list` ("GET, POST") holds `item`.

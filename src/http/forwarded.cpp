@@ -1,4 +1,5 @@
 #include "src/http/forwarded.hpp"
+#include "src/http/text.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -12,18 +13,6 @@ namespace bb::http {
 namespace net = boost::asio;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::optional<net::ip::address_v6> as_v6(std::string_view text) {
   boost::system::error_code ec;

@@ -67,6 +67,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // --- a file body (session_file.cpp): the head, then the file in pieces.
   void write_file();
+  bool read_file_piece();
   void write_file_piece();
 
   // --- streamed responses (session_stream.cpp). The session holds its Stream; the Stream

@@ -18,6 +18,7 @@
 #include "src/http/compression.hpp"
 #include "src/http/conditional.hpp"
 #include "src/http/problem.hpp"
+#include "src/http/text.hpp"
 
 namespace bb::http {
 
@@ -66,17 +67,6 @@ constexpr TypeEntry kTypes[] = {
     {"zip", "application/zip"},
     {"gz", "application/gzip"},
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool icontains(std::string_view haystack, std::string_view needle) {
   for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i)

@@ -142,8 +142,11 @@ void ApiAdapter::handle(http::Exchange& ex) {
     if (cors && !http::Cors::is_preflight(ex)) cors_->decorate(ex);
   }
 
+  // Mounted paths are plain ASCII: compared with the path as sent, without decoding it once per
+  // mount (an encoded spelling of a mounted path is no route: 404).
+  const std::string_view encoded_path = url->encoded_path();
   for (const auto& [path, handler] : mounts_)
-    if (url->path() == path) {
+    if (encoded_path == path) {
       if (cors && http::Cors::is_preflight(ex)) return cors_->preflight(ex, "GET, HEAD");
       return handler->handle(ex);
     }

@@ -1,4 +1,5 @@
 #include "src/triggers/mcp_http.hpp"
+#include "src/http/text.hpp"
 
 #include <sodium.h>
 
@@ -13,19 +14,10 @@ namespace bb::triggers {
 
 namespace json = boost::json;
 
+using http::lower;
+using http::trim;
+
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // "application/json; charset=utf-8" -> true
 bool is_json(std::string_view content_type) {

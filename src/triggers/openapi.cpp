@@ -1,10 +1,15 @@
 #include "src/triggers/openapi.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <cstdint>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string_view>
 #include <unordered_map>
+
+#include "src/http/compression.hpp"
+#include "src/http/embedded_asset.hpp"
 
 namespace bb::triggers {
 
@@ -435,7 +440,14 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
   return doc;
 }
 
-OpenApiHandler::OpenApiHandler(const json::object& document) : body_(json::serialize(document)) {}
+OpenApiHandler::OpenApiHandler(const json::object& document) : body_(json::serialize(document)) {
+  // A strong validator of the document (FNV-1a, 64 bits): it changes only with the binary.
+  std::uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : body_) h = (h ^ c) * 1099511628211ULL;
+  char tag[24];
+  std::snprintf(tag, sizeof tag, "\"%016llx\"", static_cast<unsigned long long>(h));
+  etag_ = tag;
+}
 
 void OpenApiHandler::handle(http::Exchange& ex) {
   if (ex.method() != "GET" && ex.method() != "HEAD") {
@@ -443,11 +455,15 @@ void OpenApiHandler::handle(http::Exchange& ex) {
     ex.content_type = "application/problem+json";
     ex.body_out =
         R"({"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"use GET","code":"method_not_allowed"})";
-  } else {
-    ex.status = 200;
-    ex.content_type = "application/json";
-    ex.body_out = body_;
+    return ex.finish();
   }
+  // Compressed once, on the first request (not at start-up: tests start many servers), then
+  // sent without a copy like the embedded files.
+  std::call_once(compressed_, [this] {
+    gzip_ = http::gzip_encode(body_, 9);
+    br_ = http::brotli_encode(body_, 9);
+  });
+  http::set_embedded(ex, {.identity = body_, .gzip = gzip_, .br = br_, .etag = etag_}, "application/json");
   ex.finish();
 }
 

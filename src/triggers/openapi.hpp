@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <mutex>
 #include <string>
 
 #include "bunbase/core/registry.hpp"
@@ -25,14 +26,17 @@ struct OpenApiInfo {
 // two different types with one title stay inline, so every $ref resolves.
 boost::json::object openapi_document(const Registry& registry, const OpenApiInfo& info);
 
-// GET (or HEAD) answers the document, built once, as application/json; other methods get 405.
+// GET (or HEAD) answers the document, built once, as application/json with an ETag (304 on
+// If-None-Match), gzip or Brotli when accepted; other methods get 405.
 class OpenApiHandler final : public http::Handler {
  public:
   explicit OpenApiHandler(const boost::json::object& document);
   void handle(http::Exchange& ex) override;
 
  private:
-  std::string body_;
+  std::string body_, etag_;
+  std::once_flag compressed_;
+  std::string gzip_, br_;
 };
 
 }  // namespace bb::triggers

@@ -306,7 +306,17 @@ TEST_F(OpenApiTest, HandlerServesTheDocument) {
   EXPECT_EQ(finished, 1);
   EXPECT_EQ(ex.status, 200);
   EXPECT_EQ(ex.content_type, "application/json");
-  EXPECT_EQ(json::parse(ex.body_out), json::value(doc_));
+  EXPECT_EQ(json::parse(ex.body_to_send()), json::value(doc_)) << "sent from the handler's copy, not body_out";
+  EXPECT_TRUE(ex.body_out.empty());
+  std::string etag;
+  for (const auto& [name, value] : ex.response.headers)
+    if (name == "ETag") etag = value;
+  ASSERT_FALSE(etag.empty());
+  http::Exchange again([&] { ++finished; });
+  again.message().method(boost::beast::http::verb::get);
+  again.message().set("If-None-Match", etag);
+  handler.handle(again);
+  EXPECT_EQ(again.status, 304);
   http::Exchange post([&] { ++finished; });
   post.message().method(boost::beast::http::verb::post);
   handler.handle(post);
