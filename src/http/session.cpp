@@ -11,6 +11,7 @@
 #include <array>
 #include <charconv>
 
+#include "src/http/framing.hpp"
 #include "src/http/problem.hpp"
 
 namespace bb::http {
@@ -28,7 +29,12 @@ void append_number(std::string& s, std::size_t n) {
 }  // namespace
 
 Session::Session(Server& server, net::io_context& ctx, tcp::socket&& accepted)
-    : server_(server), stream_(ctx), exchange_([this] { on_finish(); }, [this] { return on_start_stream(); }) {
+    : server_(server),
+      stream_(ctx),
+      // Bounded: what is held unparsed at once is a header, a chunk-size line (extensions
+      // included) or a trailer, or a read's worth of body; an endless line is refused, not stored.
+      buffer_(server.options_.header_limit + kReadAhead),
+      exchange_([this] { on_finish(); }, [this] { return on_start_stream(); }) {
   boost::system::error_code ec;
   auto protocol = accepted.local_endpoint(ec).protocol();
   stream_.assign(protocol, accepted.release(ec), ec);
@@ -78,6 +84,8 @@ void Session::read() {
 }
 
 void Session::on_header(beast::error_code ec) {
+  if (!ec)  // before any body byte is read: nothing after a bad frame is taken as a request
+    if (auto bad = check_framing(parser_->get().base(), parser_->get().version())) return refuse({}, &*bad);
   if (ec || parser_->is_done()) return on_read(ec);
   auto expect = parser_->get()[beast::http::field::expect];
   if (beast::iequals(expect, "100-continue")) {
@@ -117,10 +125,14 @@ void Session::on_read(beast::error_code ec) {
 
 // A request we cannot read to the end: answer and close, the stream is out of sync. When
 // its header was read, the answer continues the caller's trace and names the path.
-void Session::refuse(beast::error_code ec) {
+void Session::refuse(beast::error_code ec, const FramingError* framing) {
   int status = 400;
   std::string code = "bad_request", detail = "malformed HTTP request: " + ec.message();
-  if (ec == beast::http::error::body_limit) {
+  if (framing) {
+    status = framing->status, code = framing->code, detail = framing->detail;
+  } else if (ec == beast::http::error::buffer_overflow) {
+    detail = "a request line, header, chunk-size line or trailer is too long";
+  } else if (ec == beast::http::error::body_limit) {
     status = 413, code = "payload_too_large";
     detail = "request body exceeds the limit of " + std::to_string(server_.options_.body_limit) + " bytes";
   } else if (ec == beast::http::error::header_limit) {

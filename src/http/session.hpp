@@ -30,6 +30,10 @@ inline std::int64_t coarse_now_ms() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 inline constexpr std::int64_t kNoDeadline = INT64_MAX;
+// What a connection may hold unparsed beyond the header limit: one read's worth.
+inline constexpr std::size_t kReadAhead = 64 * 1024;
+
+struct FramingError;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -59,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_header(boost::beast::error_code ec);
   void read_body();
   void on_read(boost::beast::error_code ec);
-  void refuse(boost::beast::error_code ec);
+  void refuse(boost::beast::error_code ec, const FramingError* framing = nullptr);
   void on_finish();
   void write();
   void written();

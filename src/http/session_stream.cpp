@@ -80,7 +80,8 @@ void Session::stream_flush() {
 // client sends meanwhile (a pipelined request) is kept for after the stream.
 void Session::probe() {
   if (probing_) return;
-  if (buffer_.size() > server_.options_.header_limit + server_.options_.body_limit) return stream_fail();
+  // A client that sends more than a connection holds while it streams is not waiting for it.
+  if (buffer_.size() + 1024 > buffer_.max_size()) return stream_fail();
   probing_ = true;
   stream_.async_read_some(buffer_.prepare(1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
     self->probing_ = false;
