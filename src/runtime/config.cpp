@@ -92,7 +92,12 @@ class TomlReader {
     if (auto* h = table("http")) {
       check_keys(*h, "http.", {"body_limit", "io_threads", "workers", "idle_timeout_s", "shutdown_timeout_ms",
                                "public_url", "trusted_proxies", "compression", "compression_min_size", "cors",
-                               "static"});
+                               "static", "max_errors"});
+      {
+        int max_errors = static_cast<int>(c.http.max_errors);
+        integer(*h, "max_errors", max_errors, 1, 100000, "http.");
+        c.http.max_errors = static_cast<std::size_t>(max_errors);
+      }
       bytes(*h, "body_limit", c.http.body_limit, "http.");
       str(*h, "public_url", c.http.public_url, "http.");
       strings(*h, "trusted_proxies", c.http.trusted_proxies, "http.");

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "bunbase/db/database.hpp"
+#include "bunbase/runtime/config.hpp"
 #include "bunbase/runtime/write_buffer.hpp"
 #include "src/core/ids.hpp"
 #include "src/util/iso_time.hpp"
@@ -61,15 +62,19 @@ Error from_db_error(const db::DbError& e) {
 
 }  // namespace
 
-Error validation_error(const std::vector<ValidationIssue>& issues) {
+Error validation_error(const std::vector<ValidationIssue>& issues, std::size_t max_listed) {
+  const std::size_t listed = std::min(issues.size(), max_listed);
   boost::json::array errors;
-  errors.reserve(issues.size());
-  for (const auto& i : issues) errors.push_back(boost::json::object{{"path", i.path}, {"message", i.message}});
+  errors.reserve(listed);
+  for (std::size_t n = 0; n < listed; ++n)
+    errors.push_back(boost::json::object{{"path", issues[n].path}, {"message", issues[n].message}});
   std::string msg = "input failed validation";
   if (!issues.empty()) msg += ": " + (issues[0].path.empty() ? "" : issues[0].path + " ") + issues[0].message;
   if (issues.size() > 1) msg += " (and " + std::to_string(issues.size() - 1) + " more)";
-  return Error(ErrorCode::invalid_argument, std::move(msg), boost::json::object{{"errors", std::move(errors)}})
-      .with_code("validation_failed");
+  boost::json::object details{{"errors", std::move(errors)}};
+  // 100k unknown properties must not answer a 5 MB document (nor record one): the rest counted.
+  if (issues.size() > listed) details["errorsOmitted"] = issues.size() - listed;
+  return Error(ErrorCode::invalid_argument, std::move(msg), std::move(details)).with_code("validation_failed");
 }
 
 RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
@@ -112,7 +117,8 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     for (const auto& g : ra.guards) g.check(ctx);
 
     std::vector<ValidationIssue> issues;
-    if (!validate(ra.action->input->root(), inv.input, issues)) throw validation_error(issues);
+    if (!validate(ra.action->input->root(), inv.input, issues))
+      throw validation_error(issues, config_ ? config_->http.max_errors : kMaxListedErrors);
 
     ra.action->invoke(inv.input, ctx, result.output);
 

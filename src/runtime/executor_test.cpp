@@ -109,6 +109,20 @@ TEST_F(ExecutorTest, ValidationFailureStopsBeforeTheHandler) {
   EXPECT_TRUE(std::find(order.begin(), order.end(), "handler") == order.end());
 }
 
+TEST_F(ExecutorTest, ThousandsOfIssuesListAHundredAndCountTheRest) {
+  json::object input{{"text", "x"}};
+  for (int i = 0; i < 5000; ++i) input["unknown" + std::to_string(i)] = i;
+  auto r = app.run("echo", input);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error->code(), "validation_failed");
+  EXPECT_EQ(r.error->details().at("errors").as_array().size(), bb::kMaxListedErrors);
+  EXPECT_EQ(r.error->details().at("errorsOmitted"), 5000 - static_cast<std::int64_t>(bb::kMaxListedErrors));
+  EXPECT_NE(r.error->message().find("and 4999 more"), std::string::npos) << r.error->message();
+  // A few issues are all listed, with nothing omitted.
+  auto few = app.run("echo", {{"text", ""}, {"zzz", 1}});
+  EXPECT_FALSE(few.error->details().as_object().contains("errorsOmitted"));
+}
+
 TEST_F(ExecutorTest, ErrorMapping) {
   auto thrown = app.run("echo", {{"text", "x"}, {"mode", "throw-error"}});
   EXPECT_EQ(thrown.error->kind(), bb::ErrorCode::conflict);

@@ -240,7 +240,10 @@ json::object problem_schema() {
                     {"code", str()},
                     {"instance", str()},
                     {"traceId", str()},
-                    {"errors", json::object{{"type", "array"}, {"items", std::move(error_item)}}}}},
+                    {"errors", json::object{{"type", "array"}, {"items", std::move(error_item)}}},
+                    {"errorsOmitted",
+                     json::object{{"type", "integer"},
+                                  {"description", "validation issues not listed in `errors` ([http] max_errors)"}}}}},
       {"additionalProperties", true}};
 }
 

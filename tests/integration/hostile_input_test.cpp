@@ -68,6 +68,22 @@ TEST_F(HostileInput, MalformedJsonIs400) {
   EXPECT_EQ(users_total(), before);
 }
 
+// Amplification: ~90k unknown properties in a 1 MiB body answer a bounded problem document (the
+// first 100 issues and the count of the rest), not one of several megabytes.
+TEST_F(HostileInput, AHugeNumberOfIssuesAnswersABoundedDocument) {
+  std::string body = R"({"email":"a@b.co","name":"A")";
+  int extra = 0;
+  while (body.size() < 1000 * 1000) body += ",\"u" + std::to_string(extra++) + "\":0";
+  body += "}";
+  Response r = post_users(body);
+  expect_problem(r, 400, "validation_failed");
+  const auto v = r.json();
+  EXPECT_EQ(v.at("errors").as_array().size(), 100u);
+  EXPECT_EQ(v.at("errorsOmitted").as_int64(), extra - 100);
+  EXPECT_LT(r.body.size(), 16u * 1024) << "answered " << r.body.size() << " bytes to " << extra << " unknown properties";
+  expect_still_serving();
+}
+
 TEST_F(HostileInput, InvalidUtf8InAJsonStringIs400) {
   const std::int64_t before = users_total();
   for (std::string bad : {"\xff\xfe", "\xc0\xaf", "\xe2\x82", "\xed\xa0\x80", "A\x80" "B", "\xf8\x88\x80\x80\x80"}) {

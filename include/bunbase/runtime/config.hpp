@@ -43,6 +43,8 @@ struct Config {
     int workers = 0;     // handler threads; 0: max(4, 2 x CPUs)
     int idle_timeout_s = 60;
     int shutdown_timeout_ms = 10000;
+    // Validation issues listed in a 400 (and its run record); the rest are only counted.
+    std::size_t max_errors = 100;
     // The app's address as its clients reach it ("https://api.example.com"): a Host the
     // privileged surfaces accept besides loopback names, and the base of links in emails
     // unless [auth] public_url says otherwise. BUNBASE_PUBLIC_URL.

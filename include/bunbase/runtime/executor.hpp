@@ -73,8 +73,10 @@ class Executor {
   JobSink* jobs_ = nullptr;
 };
 
-// 400 validation_failed with every issue as {path, message} in details.errors.
-Error validation_error(const std::vector<ValidationIssue>& issues);
+// 400 validation_failed with the first `max_listed` issues as {path, message} in
+// details.errors, and details.errorsOmitted counting the rest (if any).
+inline constexpr std::size_t kMaxListedErrors = 100;
+Error validation_error(const std::vector<ValidationIssue>& issues, std::size_t max_listed = kMaxListedErrors);
 
 // The error JSON kept in a run record (code, message, details; internal errors keep their cause).
 boost::json::object error_record(const Error& e, std::string_view cause = {});
