@@ -137,8 +137,10 @@ void ApiAdapter::handle(http::Exchange& ex) {
   bool cors = false;  // this path takes part in CORS
   if (cors_) {
     cors = true;
+    // Decoded, as the router sees it: "/%5Fadmin/api" is the dashboard's API too.
+    const std::string decoded = url->path();
     for (const auto& prefix : cors_excluded_)
-      if (ex.path().starts_with(prefix)) cors = false;
+      if (decoded.starts_with(prefix)) cors = false;
     if (cors && !http::Cors::is_preflight(ex)) cors_->decorate(ex);
   }
 

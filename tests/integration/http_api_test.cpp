@@ -308,8 +308,10 @@ TEST(HttpCors, PreflightsForListedOriginsOnly) {
   Response ping = http(server.port(), "GET", "/ping", {}, {{"Origin", "http://app.example"}});
   EXPECT_EQ(ping.header("access-control-allow-origin"), "http://app.example") << ping;
   EXPECT_THAT(ping.header("access-control-expose-headers").value_or(""), HasSubstr("traceparent"));
-  Response admin = http(server.port(), "GET", "/_admin/api/overview", {}, {{"Origin", "http://app.example"}});
-  EXPECT_FALSE(admin.header("access-control-allow-origin")) << admin;
+  for (const char* target : {"/_admin/api/overview", "/%5Fadmin/api/overview", "/mcp"}) {
+    Response privileged = http(server.port(), "GET", target, {}, {{"Origin", "http://app.example"}});
+    EXPECT_FALSE(privileged.header("access-control-allow-origin")) << target << "\n" << privileged;
+  }
 }
 
 TEST_F(HttpApi, WrongMethodIs405WithAllow) {
