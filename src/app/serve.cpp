@@ -131,7 +131,6 @@ int serve(App& app) {
   server_options.trusted_proxies = std::move(trusted_proxies);
   server_options.compression.enabled = c.http.compression;
   server_options.compression.min_size = c.http.compression_min_size;
-  server_options.warn = [&app](std::string_view message) { app.log().system(LogLevel::warn, std::string(message), {}); };
   http::Server server(std::move(server_options), adapter);
   unsigned short port = server.start();
 

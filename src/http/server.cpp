@@ -27,7 +27,6 @@ Server::~Server() {
   // Destroying the contexts destroys pending handlers and the sessions they hold, which
   // detach themselves: do it while the session registry still exists.
   sweep_timer_.reset();
-  accept_timer_.reset();
   acceptor_.reset();
   contexts_.clear();
 }
@@ -51,7 +50,6 @@ unsigned short Server::start() {
   unsigned short port = a.local_endpoint().port();
   accept();
   sweep_timer_ = std::make_unique<net::steady_timer>(*contexts_[0]);
-  accept_timer_ = std::make_unique<net::steady_timer>(*contexts_[0]);
   sweep();
   for (auto& ctx : contexts_) {
     threads_.emplace_back([c = ctx.get(), i = threads_.size()] {
@@ -67,38 +65,12 @@ void Server::accept() {
   net::io_context& target = *contexts_[next_context_++ % contexts_.size()];
   acceptor_->socket.async_accept(target, [this, &target](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_->socket.is_open()) return;
-    if (ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system)
-      return accept_later();
     if (!ec && !stopping()) {
       auto s = std::make_shared<Session>(*this, target, std::move(socket));
       attach(s);
       net::post(s->executor(), [s] { s->start(); });
     }
     accept();
-  });
-}
-
-void Server::accept_later() {
-  if (!told_out_of_descriptors_ && options_.warn) {
-    told_out_of_descriptors_ = true;
-    options_.warn("out of file descriptors: closing the oldest idle connections to accept new ones (raise ulimit -n)");
-  }
-  // The connection idle the longest (the earliest deadline) makes room for a new client.
-  std::shared_ptr<Session> oldest;
-  {
-    std::lock_guard lock(sessions_mutex_);
-    std::int64_t earliest = kNoDeadline;
-    for (auto& [ptr, weak] : sessions_)
-      if (auto s = weak.lock(); s && s->deadline() < earliest) {
-        earliest = s->deadline();
-        oldest = std::move(s);
-      }
-  }
-  if (oldest) oldest->close_if_idle();
-  oldest.reset();  // outside the lock: a last reference detaches its session
-  accept_timer_->expires_after(std::chrono::milliseconds(50));
-  accept_timer_->async_wait([this](beast::error_code ec) {
-    if (!ec && !stopping() && acceptor_->socket.is_open()) accept();
   });
 }
 

@@ -11,7 +11,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,9 +49,6 @@ class Server {
     // Peers whose forwarding headers are believed (Exchange::ip(), scheme(), host()).
     AddressSet trusted_proxies;
     CompressionOptions compression;
-    // Told once when the process runs out of file descriptors (accept fails with EMFILE or
-    // ENFILE): the server then closes its oldest idle connection and retries shortly, never spins.
-    std::function<void(std::string_view)> warn;
   };
 
   Server(Options options, Handler& handler);
@@ -73,8 +69,6 @@ class Server {
   friend class Session;
   struct Acceptor;
   void accept();
-  // Out of file descriptors: shed the oldest idle connection, accept again after a pause.
-  void accept_later();
   void sweep();
   void attach(const std::shared_ptr<Session>& s);
   void detach(Session* s);
@@ -84,8 +78,6 @@ class Server {
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::unique_ptr<Acceptor> acceptor_;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
-  std::unique_ptr<boost::asio::steady_timer> accept_timer_;
-  bool told_out_of_descriptors_ = false;
   std::vector<std::thread> threads_;
   std::size_t next_context_ = 0;
   std::atomic<bool> stopping_{false};

@@ -50,8 +50,6 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_if_idle();
   // From any thread (the idle sweep): close if the connection's deadline has passed.
   bool expired(std::int64_t now) const { return deadline_.load(std::memory_order_relaxed) < now; }
-  // When it is closed unless something happens (kNoDeadline while a handler has its request).
-  std::int64_t deadline() const { return deadline_.load(std::memory_order_relaxed); }
   void close_if_expired();
 
  private:

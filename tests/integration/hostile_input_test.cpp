@@ -4,13 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include <fstream>
 #include <random>
-#include <sstream>
 
-#include "tests/integration/support/auth_client.hpp"
 #include "tests/integration/support/demo_server.hpp"
 #include "tests/integration/support/problem.hpp"
 
@@ -330,56 +325,6 @@ TEST_F(SmallBodyLimit, MegabytesOverTheLimitGetA413OrAClosedConnection) {
     EXPECT_FALSE(sent_all) << "the whole body was accepted without an answer";
   }
   expect_still_serving();
-}
-
-// The CPU time (user + system) the process has used so far, in clock ticks.
-long cpu_ticks(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  long utime = 0, stime = 0;
-  for (int i = 3; fields >> field; ++i) {
-    if (i == 14) utime = std::stol(field);
-    if (i == 15) {
-      stime = std::stol(field);
-      break;
-    }
-  }
-  return utime + stime;
-}
-
-// Out of file descriptors (the server under `prlimit --nofile=64`, 80 idle clients): the accept
-// loop backs off instead of spinning, says so once, and closes its oldest idle connections, so
-// a new client is served in seconds, not after the 60 s idle timeout.
-TEST(OutOfDescriptors, TheAcceptLoopBacksOffAndShedsTheOldestIdleConnection) {
-  NoDefaultHeaders plain;
-  DemoServer server({.args = {"--nofile=64:64", kSaasDemo, "serve"}, .binary = "/usr/bin/prlimit", .sign_in = false});
-  std::vector<std::unique_ptr<Connection>> idle;
-  for (int i = 0; i < 80; ++i) idle.push_back(std::make_unique<Connection>(server.port()));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  const pid_t pid = server.process().pid();
-  const long before = cpu_ticks(pid);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  const long spent = cpu_ticks(pid) - before;
-  const long per_second = sysconf(_SC_CLK_TCK);
-  EXPECT_LT(spent, per_second / 2) << "the server used " << spent << " ticks of CPU in 2 s with nothing to do";
-
-  const auto start = std::chrono::steady_clock::now();
-  Connection fresh(server.port(), std::chrono::seconds(15));
-  Response r = fresh.request("GET", "/healthz");
-  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  EXPECT_EQ(r.status, 200) << r;
-  EXPECT_LT(waited.count(), 8000) << "a new client waited for the idle timeout";
-  std::printf("[descriptors] 80 idle clients at nofile=64: %ld ticks of CPU in 2 s, a new client served in %lld ms\n",
-              spent, static_cast<long long>(waited.count()));
-  const std::string err = server.process().err();
-  std::size_t told = 0;
-  for (auto at = err.find("out of file descriptors"); at != std::string::npos; at = err.find("out of file descriptors", at + 1))
-    ++told;
-  EXPECT_EQ(told, 1u) << "said once";
-  idle.clear();
-  EXPECT_TRUE(eventually([&] { return server.healthy(); }));
 }
 
 }  // namespace
