@@ -1,10 +1,11 @@
 #include "src/http/conditional.hpp"
-#include "src/http/text.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+
+#include "src/http/text.hpp"
 
 namespace bb::http {
 

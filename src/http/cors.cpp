@@ -1,8 +1,9 @@
 #include "src/http/cors.hpp"
-#include "src/http/text.hpp"
 
 #include <algorithm>
 #include <cctype>
+
+#include "src/http/text.hpp"
 
 namespace bb::http {
 

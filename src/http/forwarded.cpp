@@ -1,5 +1,4 @@
 #include "src/http/forwarded.hpp"
-#include "src/http/text.hpp"
 
 #include <boost/asio/ip/address.hpp>
 
@@ -7,6 +6,8 @@
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
+
+#include "src/http/text.hpp"
 
 namespace bb::http {
 

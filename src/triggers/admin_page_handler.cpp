@@ -1,22 +1,13 @@
 #include "src/triggers/admin_page_handler.hpp"
 
 #include "src/http/problem.hpp"
+#include "src/http/static_files.hpp"
 
 namespace bb::triggers {
 
 namespace {
 
 constexpr std::string_view kBase = "/_admin";
-
-std::string_view content_type_of(std::string_view file) {
-  auto ends = [&](std::string_view ext) { return file.ends_with(ext); };
-  if (ends(".html")) return "text/html; charset=utf-8";
-  if (ends(".js")) return "text/javascript; charset=utf-8";
-  if (ends(".css")) return "text/css; charset=utf-8";
-  if (ends(".svg")) return "image/svg+xml";
-  if (ends(".json")) return "application/json";
-  return "application/octet-stream";
-}
 
 // The embedded file a path names: /_admin and /_admin/ are the page itself.
 std::string_view file_for(std::string_view path) {
@@ -67,7 +58,7 @@ void AdminPageHandler::handle(http::Exchange& ex) {
   // The files change only with the binary: "no-cache" plus the ETag's 304 costs one small round
   // trip and never shows a stale page.
   ex.response.set_header("Cache-Control", "no-cache");
-  http::set_embedded(ex, admin_asset(file), content_type_of(file));
+  http::set_embedded(ex, admin_asset(file), http::content_type_for(file));
   ex.finish();
 }
 

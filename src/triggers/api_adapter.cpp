@@ -137,10 +137,13 @@ void ApiAdapter::handle(http::Exchange& ex) {
   bool cors = false;  // this path takes part in CORS
   if (cors_) {
     cors = true;
-    // Decoded, as the router sees it: "/%5Fadmin/api" is the dashboard's API too.
-    const std::string decoded = url->path();
+    // Decoded, as the router sees it: "/%5Fadmin/api" is the dashboard's API too (decoded only
+    // when there is something to decode).
+    std::string decoded;
+    std::string_view path = url->encoded_path();
+    if (path.find('%') != std::string_view::npos) path = decoded = url->path();
     for (const auto& prefix : cors_excluded_)
-      if (decoded.starts_with(prefix)) cors = false;
+      if (path.starts_with(prefix)) cors = false;
     if (cors && !http::Cors::is_preflight(ex)) cors_->decorate(ex);
   }
 

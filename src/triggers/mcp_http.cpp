@@ -1,5 +1,4 @@
 #include "src/triggers/mcp_http.hpp"
-#include "src/http/text.hpp"
 
 #include <sodium.h>
 
@@ -9,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <memory>
+
+#include "src/http/text.hpp"
 
 namespace bb::triggers {
 
@@ -53,10 +54,6 @@ std::optional<OriginParts> parse_origin(std::string_view origin) {
   return OriginParts{lower(rest), lower(host)};
 }
 
-bool is_loopback(std::string_view host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host.starts_with("127.");
-}
-
 void send_json(http::Exchange& ex, int status, const json::value& body) {
   ex.status = status;
   ex.content_type = "application/json";
@@ -96,7 +93,7 @@ bool McpHttp::origin_allowed(const http::Exchange& ex) const {
   if (!parts) return false;
   auto host = ex.header("host");
   // A page served by this very server on a loopback address (DNS rebinding needs another name).
-  return host && lower(trim(*host)) == parts->authority && is_loopback(parts->host);
+  return host && lower(trim(*host)) == parts->authority && is_loopback_host(parts->host);
 }
 
 std::string McpHttp::new_session(std::string version) {
