@@ -140,11 +140,12 @@ struct ActionView {
   std::optional<std::string> module, description;
   std::vector<TriggerView> triggers;
   std::vector<std::string> guards;
+  std::optional<std::string> scope;  // what an API key with scopes needs, when no permission guard says
   boost::json::value inputSchema, outputSchema;
   std::string where;
   ActionStats stats;
 };
-BOOST_DESCRIBE_STRUCT(ActionView, (), (name, module, description, triggers, guards, inputSchema, outputSchema, where, stats))
+BOOST_DESCRIBE_STRUCT(ActionView, (), (name, module, description, triggers, guards, scope, inputSchema, outputSchema, where, stats))
 
 struct ActionList {
   std::vector<ActionView> items;

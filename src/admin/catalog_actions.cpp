@@ -107,6 +107,7 @@ Action list_actions(AdminLink link) {
           if (!a->action->options.description.empty()) v.description = a->action->options.description;
           for (const auto& t : a->action->options.triggers) v.triggers.push_back(trigger_view(*a, t));
           for (const auto& g : a->guards) v.guards.push_back(g.name);
+          if (!a->action->options.scope.empty()) v.scope = a->action->options.scope;
           v.inputSchema = a->action->input->to_json_schema();
           v.outputSchema = a->action->output->to_json_schema();
           v.where = a->where();

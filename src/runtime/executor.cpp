@@ -60,6 +60,24 @@ Error from_db_error(const db::DbError& e) {
   }
 }
 
+// Deny by default for an API key with scopes: the action must name what the key needs, by a
+// permission guard (which checked the key carries it) or by its declared `scope`.
+void require_scope(const RegisteredAction& ra, const Auth& auth) {
+  const std::string& scope = ra.action->options.scope;
+  if (!scope.empty() && auth.scope_allows(scope)) return;
+  for (const auto& g : ra.guards)
+    if (!g.permissions.empty()) return;
+  boost::json::array held;
+  for (const auto& s : auth.scopes) held.emplace_back(s);
+  boost::json::object detail{{"scopes", std::move(held)}};
+  if (!scope.empty()) detail["required"] = scope;
+  throw Error(ErrorCode::permission_denied,
+              scope.empty() ? "an API key with scopes cannot run " + ra.name() + ": it declares no scope"
+                            : "this API key lacks the scope " + scope,
+              std::move(detail))
+      .with_code("insufficient_scope");
+}
+
 }  // namespace
 
 Error validation_error(const std::vector<ValidationIssue>& issues, std::size_t max_listed) {
@@ -115,6 +133,7 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
       throw *inv.refused;
     }
     for (const auto& g : ra.guards) g.check(ctx);
+    if (ctx.auth.scoped()) require_scope(ra, ctx.auth);
 
     std::vector<ValidationIssue> issues;
     if (!validate(ra.action->input->root(), inv.input, issues))

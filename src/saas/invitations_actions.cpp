@@ -180,6 +180,7 @@ Action accept_invitation() {
       {.name = "acceptInvitation",
        .description = "Joins the organization with the invitation's role; the signed-in user's email must match",
        .triggers = {triggers::api("POST", "/invitations/:token/accept")},
+       .scope = "invitations:respond",
        .redact = {"token"}},
       [](const InvitationTokenInput& in, Context& ctx) {
         InvitationView inv = open_invitation(ctx, in.token);
@@ -208,6 +209,7 @@ Action decline_invitation() {
       {.name = "declineInvitation",
        .description = "Declines the invitation; its token stops working",
        .triggers = {triggers::api("POST", "/invitations/:token/decline")},
+       .scope = "invitations:respond",
        .redact = {"token"}},
       [](const InvitationTokenInput& in, Context& ctx) {
         InvitationView inv = open_invitation(ctx, in.token);

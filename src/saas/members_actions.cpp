@@ -97,7 +97,8 @@ Action leave_organization() {
   return action<OrgInput, Empty>({.name = "leaveOrganization",
                                   .description = "The caller leaves the organization (the last owner cannot)",
                                   .triggers = {triggers::api("POST", "/orgs/:orgId/leave", {.status = 204})},
-                                  .guards = {guards::in_org()}},
+                                  .guards = {guards::in_org()},
+                                  .scope = "orgs:leave"},
                                  [](const OrgInput& in, Context& ctx) {
                                    remove_membership(ctx, acting_org(ctx, in.orgId), require_user(ctx));
                                    return Empty{};

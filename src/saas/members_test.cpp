@@ -116,5 +116,18 @@ TEST_F(SaasMembers, ApiKeyScopesNarrowTheRole) {
   EXPECT_TRUE(succeeds(run_with(key, "updateOrganization", {{"orgId", org}, {"name", "Renamed"}})));
 }
 
+TEST_F(SaasMembers, AScopedKeyIsDeniedWhatNoScopeOfItNames) {
+  Auth key{.kind = Auth::Kind::user, .via = Auth::Via::api_key, .user_id = member, .api_key_id = "k",
+           .scopes = {"members:read"}};
+  key.org_id = org;
+  // leaveOrganization names no permission; it declares the scope orgs:leave.
+  EXPECT_TRUE(fails_with(run_with(key, "leaveOrganization", {{"orgId", org}}), ErrorCode::permission_denied,
+                         "insufficient_scope"));
+  EXPECT_TRUE(fails_with(run_with(key, "listRoles", {{"orgId", org}}), ErrorCode::permission_denied,
+                         "insufficient_scope"));
+  key.scopes = {"members:read", "orgs:*"};
+  EXPECT_TRUE(succeeds(run_with(key, "leaveOrganization", {{"orgId", org}})));
+}
+
 }  // namespace
 }  // namespace bb::saas::test

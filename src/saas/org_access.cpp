@@ -52,17 +52,6 @@ std::vector<std::string> all_permissions(db::Database& db) {
 
 std::string text(const db::Row& row, std::string_view column) { return std::string(row.at(column).as_string()); }
 
-bool contains(const std::vector<std::string>& list, std::string_view item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// An API key's scopes cover the permission: listed, "*", or "<feature>:*".
-bool scopes_cover(const std::vector<std::string>& scopes, std::string_view permission) {
-  if (scopes.empty() || contains(scopes, permission) || contains(scopes, "*")) return true;
-  auto colon = permission.find(':');
-  return colon != std::string_view::npos && contains(scopes, std::string(permission.substr(0, colon)) + ":*");
-}
-
 }  // namespace
 
 const Config& config_of(const Context& ctx) {
@@ -110,7 +99,7 @@ const std::string& acting_org(const Context& ctx, std::string_view requested) {
 
 bool grants(const Auth& auth, std::string_view permission) {
   if (auth.is_system()) return true;
-  return auth.has_permission(permission) && scopes_cover(auth.scopes, permission);
+  return auth.has_permission(permission) && auth.scope_allows(permission);
 }
 
 bool acts_as_owner(const Auth& auth) { return auth.is_system() || auth.role == kOwnerRole; }

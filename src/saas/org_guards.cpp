@@ -51,6 +51,7 @@ Guard guards::has_role(std::vector<std::string> roles) {
 
 Guard guards::has_permission(std::vector<std::string> permissions) {
   std::string name = "has_permission(" + joined(permissions) + ")";
+  auto demanded = permissions;
   return Guard(std::move(name), [permissions = std::move(permissions)](Context& ctx) {
     if (ctx.auth.is_system()) return;
     saas::resolve_org(ctx);
@@ -58,18 +59,19 @@ Guard guards::has_permission(std::vector<std::string> permissions) {
     for (const auto& p : permissions) saas::require_plan_for_permission(ctx, p);
     for (const auto& p : permissions)
       if (!saas::grants(ctx.auth, p)) throw permission_denied(permissions);
-  });
+  }, std::move(demanded));
 }
 
 Guard saas::has_any_permission(std::vector<std::string> permissions) {
   std::string name = "has_any_permission(" + joined(permissions) + ")";
+  auto demanded = permissions;
   return Guard(std::move(name), [permissions = std::move(permissions)](Context& ctx) {
     if (ctx.auth.is_system()) return;
     resolve_org(ctx);
     for (const auto& p : permissions)
       if (grants(ctx.auth, p)) return;
     throw permission_denied(permissions);
-  });
+  }, std::move(demanded));
 }
 
 Guard saas::system_only() {

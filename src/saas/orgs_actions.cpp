@@ -20,7 +20,8 @@ Action create_organization() {
   return action<CreateOrganizationInput, OrganizationView>(
       {.name = "createOrganization",
        .description = "Creates an organization; the caller becomes its owner and, with a session, acts in it",
-       .triggers = {triggers::api("POST", "/orgs", {.status = 201})}},
+       .triggers = {triggers::api("POST", "/orgs", {.status = 201})},
+       .scope = "orgs:create"},
       [](const CreateOrganizationInput& in, Context& ctx) {
         const std::string& user_id = require_user(ctx);
         const std::string id = new_id(), now = iso_now();
@@ -49,7 +50,8 @@ Action list_my_organizations() {
   return action<Empty, OrganizationList>(
       {.name = "listMyOrganizations",
        .description = "The organizations the caller belongs to, with the caller's role in each",
-       .triggers = {triggers::api("GET", "/orgs")}},
+       .triggers = {triggers::api("GET", "/orgs")},
+       .scope = "orgs:read"},
       [](const Empty&, Context& ctx) {
         OrganizationList out;
         if (ctx.auth.is_system()) {  // the operator sees every organization, as in_org() admits it
@@ -71,7 +73,8 @@ Action get_organization() {
       {.name = "getOrganization",
        .description = "The organization, the caller's role and what it permits",
        .triggers = {triggers::api("GET", "/orgs/:orgId")},
-       .guards = {guards::in_org()}},
+       .guards = {guards::in_org()},
+       .scope = "orgs:read"},
       [](const OrgInput& in, Context& ctx) {
         const std::string& org_id = acting_org(ctx, in.orgId);
         return CurrentOrganization{.organization = organization_view(ctx.db, org_id, ctx.auth.role),
@@ -84,7 +87,8 @@ Action activate_organization() {
       {.name = "activateOrganization",
        .description = "Makes the organization the session's active one: in_org() uses it when a request names none",
        .triggers = {triggers::api("POST", "/orgs/:orgId/activate")},
-       .guards = {guards::in_org()}},
+       .guards = {guards::in_org()},
+       .scope = "orgs:read"},
       [](const OrgInput& in, Context& ctx) {
         const std::string& org_id = acting_org(ctx, in.orgId);
         if (ctx.auth.via != Auth::Via::session)

@@ -40,7 +40,8 @@ Action list_roles() {
       {.name = "listRoles",
        .description = "The system roles and the organization's custom roles, with their permissions",
        .triggers = {triggers::api("GET", "/orgs/:orgId/roles")},
-       .guards = {guards::in_org()}},
+       .guards = {guards::in_org()},
+       .scope = "roles:read"},
       [](const OrgInput& in, Context& ctx) {
         RoleList out;
         for (const auto& r : ctx.db.query_as<RoleRow>(

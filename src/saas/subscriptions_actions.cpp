@@ -25,7 +25,8 @@ Action get_subscription() {
       {.name = "getSubscription",
        .description = "The organization's plan, subscription status, billing period and what the plan includes",
        .triggers = {triggers::api("GET", "/orgs/:orgId/subscription")},
-       .guards = {guards::in_org()}},
+       .guards = {guards::in_org()},
+       .scope = "billing:read"},
       [](const OrgInput& in, Context& ctx) { return subscription_view(ctx.db, acting_org(ctx, in.orgId)); });
 }
 

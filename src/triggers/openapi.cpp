@@ -403,9 +403,16 @@ json::object openapi_document(const Registry& registry, const OpenApiInfo& info)
 
     // A signed-in principal (bearer token or session cookie), or none: `security: []` says the
     // operation is public (webhooks prove themselves with a signature instead).
-    if (credentials)
-      op["security"] = json::array{json::object{{"bearerAuth", json::array()}},
+    // OpenAPI 3.1 lets a bearer requirement list role names: the scopes an API key with scopes
+    // needs here (the permissions its guards demand, or its declared scope).
+    if (credentials) {
+      json::array scopes;
+      for (const auto& g : ra.guards)
+        for (const auto& p : g.permissions) scopes.emplace_back(p);
+      if (scopes.empty() && !ra.action->options.scope.empty()) scopes.emplace_back(ra.action->options.scope);
+      op["security"] = json::array{json::object{{"bearerAuth", std::move(scopes)}},
                                    json::object{{"sessionCookie", json::array()}}};
+    }
     else
       op["security"] = json::array();
 

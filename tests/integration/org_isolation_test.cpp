@@ -1100,8 +1100,64 @@ TEST_F(OrgIsolationRbac, AScopedApiKeyActsWithinItsScopesOnly) {
   }
   // A key cannot mint keys either.
   auto before = snapshot();
-  expect_refused(call(key, "POST", "/auth/api-keys", R"({"name":"more"})"), 403, "session_required", before,
+  expect_refused(call(key, "POST", "/auth/api-keys", R"({"name":"more"})"), 403, "insufficient_scope", before,
                  "a key minting keys");
+}
+
+// Deny by default: every operation the OpenAPI document says needs credentials, called with a
+// key scoped to members:read. Only operations whose bearer requirement lists scopes the key
+// covers may run; everything else is 403 and changes nothing (password, keys, orgs, the demo's
+// own actions, which declare no scope at all).
+TEST_F(OrgIsolationRbac, AScopedApiKeyIsRefusedEveryActionOutsideItsScopes) {
+  Response created = call(owner_, "POST", "/auth/api-keys", R"({"name":"reader","scopes":["members:read"]})");
+  ASSERT_EQ(created.status, 201) << created;
+  const User key{owner_.id, owner_.email, str(created.json().at("key"))};
+  Response doc = anonymous("GET", "/openapi.json");
+  ASSERT_EQ(doc.status, 200) << doc;
+
+  int tried = 0, allowed = 0;
+  for (const auto& [path, item] : doc.json().at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      const auto& security = op.at("security").as_array();
+      if (security.empty()) continue;  // public: a key grants nothing there
+      const auto& needed = security[0].as_object().at("bearerAuth").as_array();
+      const bool covered = needed.size() == 1 && needed[0].as_string() == "members:read";
+      // Path parameters: org A for the organization, a placeholder for the rest.
+      std::string url(path);
+      for (std::size_t open; (open = url.find('{')) != std::string::npos;) {
+        const auto close = url.find('}', open);
+        url.replace(open, close - open + 1, url.compare(open, close - open + 1, "{orgId}") == 0 ? org_a_ : "none");
+      }
+      std::string verb(method);
+      std::transform(verb.begin(), verb.end(), verb.begin(), [](unsigned char c) { return std::toupper(c); });
+      auto before = snapshot();
+      Response r = call(key, verb, url, verb == "GET" || verb == "DELETE" ? "" : "{}", {{"X-Org-Id", org_a_}});
+      ++tried;
+      if (covered) {
+        ++allowed;
+        EXPECT_NE(r.status, 403) << verb << " " << url << " is within members:read\n" << r;
+        continue;
+      }
+      SCOPED_TRACE(verb + " " + url);
+      ASSERT_EQ(r.status, 403) << r;
+      const std::string code = str(r.json().at("code"));
+      EXPECT_TRUE(code == "insufficient_scope" || code == "permission_denied" || code == "session_required") << r;
+      EXPECT_EQ(diff(before, snapshot()), "");
+    }
+  }
+  std::cerr << "[ scope matrix: " << tried << " credentialed operations, " << allowed
+            << " within members:read, the rest refused ]\n";
+  EXPECT_GE(tried, 30);
+  EXPECT_EQ(allowed, 1);  // listMembers
+
+  // A key carrying a declared scope gets exactly that action.
+  Response creator = call(owner_, "POST", "/auth/api-keys", R"({"name":"creator","scopes":["orgs:create"]})");
+  ASSERT_EQ(creator.status, 201) << creator;
+  const User org_key{owner_.id, owner_.email, str(creator.json().at("key"))};
+  EXPECT_EQ(call(org_key, "POST", kCockpit + "/orgs", R"({"name":"Made by key","slug":"made-by-key"})").status, 201);
+  Response leave = call(org_key, "POST", org_path(org_a_, "/leave"));
+  EXPECT_EQ(leave.status, 403) << leave;
+  EXPECT_EQ(str(leave.json().at("code")), "insufficient_scope") << leave;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,10 @@ struct ActionOptions {
   std::string description;
   std::vector<Trigger> triggers;
   std::vector<Guard> guards;
+  // The scope an API key with scopes must carry to run this action ("account:manage"), for an
+  // action no has_permission() guard covers. A scoped key is denied by default: without either,
+  // only unscoped keys and sessions may run it (403 insufficient_scope).
+  std::string scope;
   // Run the handler on the network thread instead of the worker pool: only for short,
   // CPU-only handlers (no database, no I/O), where the hop to a worker costs more than it saves.
   bool run_inline = false;

@@ -22,7 +22,9 @@ struct Auth {
   std::string user_id;
   std::string session_id;  // via == session
   std::string api_key_id;  // via == api_key
-  std::vector<std::string> scopes;  // an API key's scopes (empty: the user's full rights)
+  // An API key's scopes (empty: the user's full rights). A scoped key is denied by default: it
+  // may run only an action whose has_permission() guard or declared `scope` its scopes cover.
+  std::vector<std::string> scopes;
 
   // Filled by in_org(): the organization the run acts in, the caller's role there and the
   // role's permissions ("<feature>:<action>").
@@ -35,6 +37,21 @@ struct Auth {
   bool is_user() const { return kind == Kind::user; }
   bool has_permission(std::string_view p) const {
     return std::find(permissions.begin(), permissions.end(), p) != permissions.end();
+  }
+  // An API key limited to its scopes (not a session, not an unscoped key, not the system).
+  bool scoped() const { return via == Via::api_key && !scopes.empty(); }
+  // The scopes cover `scope` ("<feature>:<action>"): listed, "*", or "<feature>:*". Unscoped
+  // callers are covered by everything.
+  bool scope_allows(std::string_view scope) const {
+    if (!scoped()) return true;
+    for (const auto& s : scopes) {
+      if (s == scope || s == "*") return true;
+      auto colon = scope.find(':');
+      if (colon != std::string_view::npos && s.size() == colon + 2 && s.ends_with(":*") &&
+          scope.starts_with(std::string_view(s).substr(0, colon)))
+        return true;
+    }
+    return false;
   }
 
   static Auth system() { return {.kind = Kind::system, .via = Via::internal}; }
