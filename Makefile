@@ -2,8 +2,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
 
-.PHONY: all setup configure build run test test-sanitize bench clean
+.PHONY: all setup configure build run test test-sanitize fuzz bench clean
 
 all: build
 
@@ -31,6 +32,11 @@ test-sanitize: setup
 	@cmake --build $(BUILD)-sanitize -j $(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  ctest --test-dir $(BUILD)-sanitize --output-on-failure -j $(JOBS) -LE scaffold
+
+# The libFuzzer targets of fuzz/, built with clang 14 and ASan + UBSan in $(BUILD)-fuzz, each run
+# for FUZZ_SECONDS over a scratch copy of its seed corpus (fuzz/corpus/<target>).
+fuzz: setup
+	@FUZZ_BUILD=$(abspath $(BUILD)-fuzz) FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz
 
 bench: build
 	bench/run

@@ -11,8 +11,6 @@ namespace bb::http {
 
 namespace {
 
-constexpr std::string_view kSpace = " \t";
-
 // The next item of a `sep`-separated list, trimmed; `list` keeps the rest.
 std::string_view next_item(std::string_view& list, char sep) {
   const auto at = list.find(sep);
