@@ -96,7 +96,9 @@ bool parse_traceparent(std::string_view h, TraceParent& out) {
                    flags = h.substr(53, 2);
   if (!is_hex(version) || version == "ff" || !is_hex(trace) || !is_hex(parent) || !is_hex(flags))
     return false;
-  if (version == "00" && h.size() != 55) return false;
+  // Version 00 is exactly 55 characters; a later version may append fields, each after a '-'
+  // (Trace Context, "Versioning of traceparent"): "cc-<trace>-<parent>-01x" is not one.
+  if (version == "00" ? h.size() != 55 : h.size() > 55 && h[55] != '-') return false;
   if (trace == std::string_view("00000000000000000000000000000000") ||
       parent == std::string_view("0000000000000000"))
     return false;
