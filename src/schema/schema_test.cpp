@@ -185,6 +185,22 @@ TEST(SchemaString, Pattern) {
 TEST(SchemaString, InvalidPatternIsRejectedWhenCompiled) {
   EXPECT_THROW(bb::compile_pattern("([a-z"), std::invalid_argument);
   EXPECT_NO_THROW(bb::compile_pattern("^[a-z]+$"));
+  // Only a backtracking matcher can follow them, and that one recursed per input character.
+  EXPECT_THROW(bb::compile_pattern("^(a)\\1$"), std::invalid_argument);
+}
+
+TEST(SchemaString, APatternCopesWithAHugeString) {
+  // A scope as the auth module types it: 30,000 characters overflowed the stack of the
+  // backtracking matcher and crashed the server; a body may hold 1 MiB.
+  using Scope = bb::String<bb::Pattern<"^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)?$">>;
+  const std::string huge(50'000, 'a');
+  EXPECT_TRUE(issues_of<Scope>("\"" + huge + ":b\"").empty());
+  Issues is = issues_of<Scope>("\"" + huge + "!\"");
+  ASSERT_EQ(is.size(), 1u);
+  EXPECT_EQ(is[0].message, "must match the pattern ^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)?$");
+  // Nested quantifiers: exponential for a backtracking matcher (seconds for 25 characters).
+  EXPECT_TRUE(FailsWith<bb::String<bb::Pattern<"^(a+)+$">>>("\"" + std::string(5000, 'a') + "!\"", "",
+                                                           "must match the pattern ^(a+)+$"));
 }
 
 TEST(SchemaString, TheNulCharacterIsRefusedAnywhereInAString) {
