@@ -40,11 +40,13 @@ void redact_in_place(boost::json::value& v, const std::vector<std::string>& name
   }
 }
 
-// The JSON text a run record keeps: the value as is, or a copy without the redacted properties.
-std::string recorded(const boost::json::value& v, const std::vector<std::string>& redact) {
-  if (redact.empty()) return boost::json::serialize(v);
+// The JSON text a run record keeps: the value as is, or a copy without the redacted properties
+// (the action's `redact` names) and secret values (bb::Secret members of its type).
+std::string recorded(const boost::json::value& v, const std::vector<std::string>& redact, const Schema& schema) {
+  if (redact.empty() && !schema.has_secrets()) return boost::json::serialize(v);
   boost::json::value copy = v;
-  redact_in_place(copy, redact);
+  if (schema.has_secrets()) redact_secrets(schema.root(), copy);
+  if (!redact.empty()) redact_in_place(copy, redact);
   return boost::json::serialize(copy);
 }
 
@@ -194,9 +196,11 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     rec.trigger_detail = inv.trigger_detail;
     rec.status = result.error ? "error" : "success";
     const auto& redact = ra.action->options.redact;
-    rec.input = inv.input_text.empty() || !redact.empty() ? recorded(inv.input, redact) : std::string(inv.input_text);
+    const Schema& in = *ra.action->input;
+    rec.input = inv.input_text.empty() || !redact.empty() || in.has_secrets() ? recorded(inv.input, redact, in)
+                                                                              : std::string(inv.input_text);
     if (result.error) rec.error = boost::json::serialize(error_record(*result.error, cause));
-    else rec.output = recorded(result.output, redact);
+    else rec.output = recorded(result.output, redact, *ra.action->output);
     rec.duration_ms = result.duration_ms;
     rec.started_at = util::iso_time(started_wall);
     buffer_->push(std::move(rec));

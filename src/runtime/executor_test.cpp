@@ -22,6 +22,27 @@ struct EchoOut {
 };
 BOOST_DESCRIBE_STRUCT(EchoOut, (), (text, length))
 
+// Secrets by type: at the top, nested in a list of objects, in a map and optional.
+struct Credential {
+  std::string name;
+  bb::Secret<bb::String<bb::MinLength<1>>> value;
+};
+BOOST_DESCRIBE_STRUCT(Credential, (), (name, value))
+
+struct VaultIn {
+  bb::Secret<> password;
+  std::vector<Credential> credentials;
+  std::map<std::string, bb::Secret<>> extra;
+  std::optional<bb::Secret<>> maybe;
+};
+BOOST_DESCRIBE_STRUCT(VaultIn, (), (password, credentials, extra, maybe))
+
+struct VaultOut {
+  bb::Secret<> token;
+  std::size_t length = 0;
+};
+BOOST_DESCRIBE_STRUCT(VaultOut, (), (token, length))
+
 std::vector<std::string>* g_order = nullptr;
 
 bb::Guard recording_guard(std::string name) {
@@ -53,6 +74,9 @@ bb::Module echo_module() {
   auto secret = bb::action<EchoIn, EchoOut>(
       {.name = "secretEcho", .redact = {"text"}},
       [](const EchoIn& in, bb::Context&) { return EchoOut{in.text, static_cast<std::int64_t>(in.text.size())}; });
+  auto vault = bb::action<VaultIn, VaultOut>({.name = "vault"}, [](const VaultIn& in, bb::Context&) {
+    return VaultOut{.token = "tok-" + in.password, .length = in.password.size()};
+  });
   auto guarded = bb::action<bb::Empty, bb::Empty>(
       {.name = "guarded",
        .guards = {[](bb::Context& ctx) {
@@ -63,7 +87,7 @@ bb::Module echo_module() {
       [](const bb::Empty&, bb::Context&) { return bb::Empty{}; });
   return bb::module({.name = "m",
                      .guards = {recording_guard("module-1"), recording_guard("module-2")},
-                     .actions = {echo, result, secret, guarded}});
+                     .actions = {echo, result, secret, vault, guarded}});
 }
 
 const bb::AppManifest& manifest() {
@@ -171,6 +195,28 @@ TEST_F(ExecutorTest, RedactedPropertiesNeverReachTheRunHistory) {
   ASSERT_TRUE(row);
   EXPECT_EQ(json::parse(row->at("input").as_string()), (json::value{{"text", "[redacted]"}, {"mode", "m"}}));
   EXPECT_EQ(json::parse(row->at("output").as_string()), (json::value{{"text", "[redacted]"}, {"length", 8}}));
+}
+
+TEST_F(ExecutorTest, SecretMembersNeverReachTheRunHistory) {
+  json::value input = json::parse(R"({"password":"hunter22","credentials":[{"name":"a","value":"s3cret-a"}],
+                                      "extra":{"k":"s3cret-k"},"maybe":"s3cret-m"})");
+  auto r = app.run("vault", input);
+  ASSERT_TRUE(r.ok()) << (r.error ? r.error->message() : "");
+  EXPECT_EQ(r.output.at("token").as_string(), "tok-hunter22") << "the caller still gets the value";
+  auto absent = app.run("vault", json::parse(R"({"password":"pw","credentials":[],"extra":{}})"));
+  ASSERT_TRUE(absent.ok());
+  app.flush();
+  auto row = app.db().query_one("SELECT input, output FROM action_runs WHERE id = $1", {r.run_id});
+  ASSERT_TRUE(row);
+  EXPECT_EQ(json::parse(row->at("input").as_string()),
+            json::parse(R"({"password":"[redacted]","credentials":[{"name":"a","value":"[redacted]"}],
+                           "extra":{"k":"[redacted]"},"maybe":"[redacted]"})"));
+  EXPECT_EQ(json::parse(row->at("output").as_string()), json::parse(R"({"token":"[redacted]","length":8})"));
+  row = app.db().query_one("SELECT input FROM action_runs WHERE id = $1", {absent.run_id});
+  EXPECT_EQ(json::parse(row->at("input").as_string()), json::parse(R"({"password":"[redacted]","credentials":[],"extra":{}})"));
+  // The schema says so too: documentation UIs mask it.
+  auto schema = bb::schema_of<VaultIn>().to_json_schema();
+  EXPECT_EQ(schema.at("properties").at("password").at("format"), "password") << schema;
 }
 
 TEST_F(ExecutorTest, EveryRunIsRecordedWithItsLogs) {

@@ -299,6 +299,7 @@ boost::json::value node_schema(const SchemaNode& n) {
       if (n.max_length) o["maxLength"] = *n.max_length;
       if (!n.pattern.empty()) o["pattern"] = n.pattern;
       if (n.format != StringFormat::none) o["format"] = format_name(n.format);
+      else if (n.secret) o["format"] = "password";  // OpenAPI's hint: UIs mask it
       break;
     case SchemaKind::enumeration: {
       set_type("string");
@@ -373,6 +374,58 @@ bool matches(const SchemaNode& node, const boost::json::value& value) {
 }
 
 boost::json::value to_json_schema(const SchemaNode& node) { return node_schema(node); }
+
+namespace {
+
+bool holds_secret(const SchemaNode& n, int depth = 0) {
+  if (n.secret) return true;
+  if (depth > 64) return false;  // schemas are trees; this only bounds a pathological one
+  if (n.items && holds_secret(*n.items, depth + 1)) return true;
+  for (const auto& p : n.properties)
+    if (holds_secret(*p.node, depth + 1)) return true;
+  for (const auto* a : n.alternatives)
+    if (holds_secret(*a, depth + 1)) return true;
+  return false;
+}
+
+}  // namespace
+
+void Schema::set_root(const SchemaNode* n) {
+  root_ = n;
+  has_secrets_ = n && holds_secret(*n);
+}
+
+void redact_secrets(const SchemaNode& node, boost::json::value& value) {
+  if (value.is_null()) return;
+  if (node.secret) {
+    value = "[redacted]";
+    return;
+  }
+  switch (node.kind) {
+    case SchemaKind::object:
+      if (auto* o = value.if_object())
+        for (const auto& p : node.properties)
+          if (auto* v = o->if_contains(p.name)) redact_secrets(*p.node, *v);
+      break;
+    case SchemaKind::map:
+      if (auto* o = value.if_object())
+        for (auto& kv : *o) redact_secrets(*node.items, kv.value());
+      break;
+    case SchemaKind::array:
+      if (auto* a = value.if_array())
+        for (auto& item : *a) redact_secrets(*node.items, item);
+      break;
+    case SchemaKind::one_of:
+      for (const auto* alt : node.alternatives)
+        if (matches(*alt, value)) {
+          redact_secrets(*alt, value);
+          break;
+        }
+      break;
+    default:
+      break;
+  }
+}
 
 boost::json::value Schema::to_json_schema() const {
   boost::json::object o;

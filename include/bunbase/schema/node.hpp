@@ -35,6 +35,7 @@ struct SchemaNode {
   SchemaKind kind = SchemaKind::any;
   bool nullable = false;   // also accepts JSON null (std::optional outside an object)
   std::string title;       // the C++ type's name, for described structs and enums
+  bool secret = false;     // bb::Secret<T>: never recorded (see redact_secrets)
 
   // string
   std::optional<std::size_t> min_length, max_length;
@@ -73,7 +74,9 @@ class Schema {
   Schema& operator=(const Schema&) = delete;
   SchemaNode& make() { return nodes_.emplace_back(); }
   const SchemaNode& root() const { return *root_; }
-  void set_root(const SchemaNode* n) { root_ = n; }
+  void set_root(const SchemaNode* n);
+  // Some node is a bb::Secret: values of this schema need redact_secrets() before being kept.
+  bool has_secrets() const { return has_secrets_; }
 
   // JSON Schema (draft 2020-12 vocabulary, as OpenAPI 3.1 uses it).
   boost::json::value to_json_schema() const;
@@ -81,6 +84,7 @@ class Schema {
  private:
   std::deque<SchemaNode> nodes_;
   const SchemaNode* root_ = nullptr;
+  bool has_secrets_ = false;
 };
 
 // Compiles a pattern (ECMAScript syntax); throws std::invalid_argument when it is invalid.
@@ -99,5 +103,9 @@ bool validate(const SchemaNode& node, const boost::json::value& value,
 bool matches(const SchemaNode& node, const boost::json::value& value);
 
 boost::json::value to_json_schema(const SchemaNode& node);
+
+// Replaces every value the schema marks secret (bb::Secret) by "[redacted]", in place. `value`
+// is expected to match `node` (a validated input or output); what does not is left alone.
+void redact_secrets(const SchemaNode& node, boost::json::value& value);
 
 }  // namespace bb

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -88,6 +89,20 @@ using Email = String<Format<StringFormat::email>>;
 using Uuid = String<Format<StringFormat::uuid>>;
 using DateTime = String<Format<StringFormat::date_time>>;
 using Uri = String<Format<StringFormat::uri>>;
+
+// A string that is a secret (a password, a token, a key): validated and used like T (std::string
+// or a bb::String<...>), but never kept: recorded as "[redacted]" in the run history (and so on
+// the dashboard, in MCP's and the CLI's views of runs), and marked `format: password` in JSON
+// Schema so documentation UIs mask it.
+//
+//   struct SignInInput { bb::Email email; bb::Secret<bb::String<bb::MaxLength<1024>>> password; };
+template <class T = std::string>
+struct Secret : T {
+  using T::T;
+  Secret() = default;
+  Secret(T v) : T(std::move(v)) {}
+  Secret(std::string s) requires(!std::is_same_v<T, std::string>) : T(std::move(s)) {}
+};
 
 // A 64-bit integer with constraints; converts to and from std::int64_t.
 template <class... Constraints>

@@ -137,6 +137,15 @@ struct Builder<String<C...>> {
     apply_all(n, static_cast<std::tuple<C...>*>(nullptr));
   }
 };
+template <class T>
+struct Builder<Secret<T>> {
+  static_assert(is_string_type<T>::value, "bunbase: bb::Secret<T> holds a string type (std::string or bb::String<...>)");
+  static void fill(Schema& s, SchemaNode& n) {
+    Builder<T>::fill(s, n);
+    n.secret = true;
+  }
+};
+
 // Inclusive bounds of a bb::Int must be integers (exclusive ones may be fractional).
 template <class C> constexpr bool integral_bound = true;
 template <auto V> constexpr bool integral_bound<Minimum<V>> = std::is_integral_v<decltype(V)>;

@@ -29,6 +29,7 @@ struct is_instance<Tmpl<A...>, Tmpl> : std::true_type {};
 template <class T> struct is_string_type : std::false_type {};
 template <> struct is_string_type<std::string> : std::true_type {};
 template <class... C> struct is_string_type<String<C...>> : std::true_type {};
+template <class T> struct is_string_type<Secret<T>> : is_string_type<T> {};
 
 template <class T> struct is_int_type : std::false_type {};
 template <class... C> struct is_int_type<Int<C...>> : std::true_type {};
