@@ -3,7 +3,8 @@
 // documented contract, which the CLI prints as "file:line:column: ..."), and an accepted
 // configuration keeps the promises load_config makes about it.
 //
-// Input: the file's text; after a line "#ENV", NAME=value lines are the environment.
+// Input: the file's text; after a line "#ENV", NAME=value lines are the environment (each value
+// also goes through parse_size and parse_duration, checked against exact arithmetic).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -63,6 +64,35 @@ void check(const bb::Config& c) {
   FUZZ_CHECK(c.http.static_files.spa_fallback.find("..") == std::string::npos, "spa_fallback with ..");
 }
 
+// parse_size and parse_duration on any text: a number and a unit, whose product they return
+// exactly (computed here in 128 bits) or refuse with std::invalid_argument.
+void check_units(std::string_view text) {
+  const auto digits = std::min(text.find_first_not_of("0123456789"), text.size());
+  constexpr unsigned __int128 kCap = static_cast<unsigned __int128>(1) << 64;  // past any 64-bit number
+  unsigned __int128 n = 0;
+  for (char ch : text.substr(0, digits)) n = std::min(n * 10 + static_cast<unsigned>(ch - '0'), kCap);
+  try {
+    const std::size_t bytes = bb::parse_size(text);
+    std::string_view unit = text.substr(digits);
+    while (!unit.empty() && unit.front() == ' ') unit.remove_prefix(1);
+    const unsigned __int128 mul = unit.empty() || unit == "B" ? 1
+                                  : unit == "KiB" || unit == "KB" || unit == "k" ? 1024
+                                  : unit == "MiB" || unit == "MB" || unit == "M" ? 1024 * 1024
+                                                                                  : 1024ull * 1024 * 1024;
+    FUZZ_CHECK(bytes == n * mul, "parse_size(\"%.*s\") = %zu, not the product", static_cast<int>(text.size()),
+               text.data(), bytes);
+  } catch (const std::invalid_argument&) {
+  }
+  try {
+    const long long secs = bb::parse_duration(text).count();
+    const std::string_view unit = text.substr(digits);
+    const long long mul = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 86400;
+    FUZZ_CHECK(secs >= 0 && static_cast<unsigned __int128>(secs) == n * mul, "parse_duration(\"%.*s\") = %lld",
+               static_cast<int>(text.size()), text.data(), secs);
+  } catch (const std::invalid_argument&) {
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -83,8 +113,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto nl = env_text.find('\n');
     const std::string_view line = env_text.substr(0, nl);
     env_text = nl == std::string_view::npos ? std::string_view() : env_text.substr(nl + 1);
-    if (const auto eq = line.find('='); eq != std::string_view::npos)
+    if (const auto eq = line.find('='); eq != std::string_view::npos) {
       env.emplace(std::string(line.substr(0, eq)), std::string(line.substr(eq + 1)));
+      check_units(line.substr(eq + 1));
+    }
   }
 
   if (ftruncate(file, 0) != 0 || pwrite(file, toml.data(), toml.size(), 0) != static_cast<ssize_t>(toml.size()))

@@ -22,6 +22,8 @@ std::size_t parse_size(std::string_view text) {
   else if (unit == "MiB" || unit == "MB" || unit == "M") mul = 1024 * 1024;
   else if (unit == "GiB" || unit == "GB" || unit == "G") mul = 1024ull * 1024 * 1024;
   else throw std::invalid_argument("invalid size unit in \"" + std::string(text) + "\"");
+  // "17179869184GiB" would wrap around to 0 bytes.
+  if (n > ~std::size_t{0} / mul) throw std::invalid_argument("size \"" + std::string(text) + "\" is too large");
   return n * mul;
 }
 

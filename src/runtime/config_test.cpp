@@ -226,6 +226,10 @@ TEST(Config, Sizes) {
   EXPECT_EQ(bb::parse_size("100"), 100u);
   EXPECT_THROW(bb::parse_size("lots"), std::invalid_argument);
   EXPECT_THROW(bb::parse_size("1 parsec"), std::invalid_argument);
+  // Caught by fuzz/config_toml's exact-arithmetic check: these wrapped around to 0 bytes.
+  EXPECT_THROW(bb::parse_size("17179869184GiB"), std::invalid_argument);
+  EXPECT_THROW(bb::parse_size("18014398509481984KiB"), std::invalid_argument);
+  EXPECT_EQ(bb::parse_size("17179869183GiB"), 17179869183ull * 1024 * 1024 * 1024);
 }
 
 TEST(Config, Durations) {
