@@ -1,6 +1,5 @@
 #include "src/app/serve.hpp"
 
-#include <sched.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -21,15 +20,6 @@
 #include "src/app/mcp_stdio.hpp"
 
 namespace bb {
-
-namespace {
-// CPUs this process may run on (taskset/cgroups), not just the machine's count.
-int usable_cpus() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
-  return std::max(1u, std::thread::hardware_concurrency());
-}
-}  // namespace
 
 int serve(App& app) {
   // Block the stop signals in every thread we start; this thread waits for them below.
@@ -66,7 +56,7 @@ int serve(App& app) {
 
   const int cpus = usable_cpus();
   const int io_threads = c.http.io_threads > 0 ? c.http.io_threads : cpus;
-  const int workers = c.http.workers > 0 ? c.http.workers : std::max(4, 2 * cpus);
+  const int workers = http_worker_count(c);
   WorkerPool pool(static_cast<std::size_t>(workers));
   triggers::ApiAdapter adapter(app.registry(), app.executor(), pool, [&app] { return app.ready(); }, &app.db(),
                                &app.jobs());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "bunbase/db/database.hpp"
+#include "src/auth/counter_table.hpp"
 
 namespace bb::auth {
 
@@ -13,7 +14,27 @@ std::int64_t now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::chrono::seconds whole_seconds(std::int64_t ms) {
+  return std::max(std::chrono::ceil<std::chrono::seconds>(std::chrono::milliseconds(ms)), std::chrono::seconds(1));
+}
+
 }  // namespace
+
+void sweep_shared_rate_limits(db::Database& db, bool force) {
+  static std::atomic<std::int64_t> next_sweep{0};
+  const std::int64_t now = now_ms();
+  std::int64_t due = next_sweep.load();
+  if (!force && (now < due || !next_sweep.compare_exchange_strong(due, now + 60'000))) return;
+  db.exec("DELETE FROM rate_limits WHERE expires_ms <= $1", {now});
+}
+
+RateLimiter::RateLimiter(int limit, std::chrono::seconds window, std::string scope, std::size_t slots)
+    : limit_(limit), window_(window), scope_(std::move(scope)), table_(std::make_unique<CounterTable>(slots)) {}
+
+RateLimiter::~RateLimiter() = default;
+
+std::size_t RateLimiter::capacity() const { return table_->capacity(); }
+std::size_t RateLimiter::memory_bytes() const { return sizeof(*this) + table_->bytes(); }
 
 RateLimiter::Decision RateLimiter::hit(std::string_view key, db::Database* db, Clock::time_point now) {
   if (db && db->dialect() == "postgres") return hit_shared(key, *db);
@@ -21,28 +42,15 @@ RateLimiter::Decision RateLimiter::hit(std::string_view key, db::Database* db, C
 }
 
 RateLimiter::Decision RateLimiter::hit_in_memory(std::string_view key, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  if (now >= next_sweep_) sweep(now);
-  auto it = windows_.find(std::string(key));
-  if (it == windows_.end()) it = windows_.emplace(std::string(key), Window{now, 0}).first;
-  Window& w = it->second;
-  if (now - w.start >= window_) w = Window{now, 0};
-  const bool allowed = w.count < limit_;
-  if (allowed) ++w.count;
-  auto left = std::chrono::ceil<std::chrono::seconds>(w.start + window_ - now);
-  return {allowed, limit_, limit_ - w.count, std::max(left, std::chrono::seconds(1))};
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto a = table_->add(key, ms,
+                       {.limit = limit_, .window_ms = std::chrono::milliseconds(window_).count(), .sliding = false});
+  return {a.allowed, limit_, limit_ - a.count, whole_seconds(a.reset_ms)};
 }
 
 RateLimiter::Decision RateLimiter::hit_shared(std::string_view key, db::Database& db) {
   const std::int64_t now = now_ms(), window = std::chrono::milliseconds(window_).count();
-  {
-    // Ended windows of every limiter, at most once a minute per limiter.
-    std::lock_guard lock(mutex_);
-    if (Clock::now() >= next_shared_sweep_) {
-      next_shared_sweep_ = Clock::now() + std::chrono::minutes(1);
-      db.exec("DELETE FROM rate_limits WHERE expires_ms <= $1", {now});
-    }
-  }
+  sweep_shared_rate_limits(db);
   // One statement: a new window when there is none or it ended, else one more hit in it. Hits
   // beyond the limit are counted too (they still find the door shut until the window ends).
   auto row = db.query_one(
@@ -54,14 +62,7 @@ RateLimiter::Decision RateLimiter::hit_shared(std::string_view key, db::Database
       "RETURNING hits, expires_ms",
       {scope_ + "|" + std::string(key), now, now + window});
   const std::int64_t hits = row->at("hits").as_int64(), expires = row->at("expires_ms").as_int64();
-  auto left = std::chrono::ceil<std::chrono::seconds>(std::chrono::milliseconds(expires - now));
-  return {hits <= limit_, limit_, static_cast<int>(std::max<std::int64_t>(0, limit_ - hits)),
-          std::max(left, std::chrono::seconds(1))};
-}
-
-void RateLimiter::sweep(Clock::time_point now) {
-  std::erase_if(windows_, [&](const auto& kv) { return now - kv.second.start >= window_; });
-  next_sweep_ = now + window_;
+  return {hits <= limit_, limit_, static_cast<int>(std::max<std::int64_t>(0, limit_ - hits)), whole_seconds(expires - now)};
 }
 
 }  // namespace bb::auth

@@ -1,11 +1,14 @@
 #include "bunbase/runtime/config.hpp"
 
+#include <sched.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 namespace bb {
 
@@ -183,15 +186,24 @@ class TomlReader {
     if (auto* a = table("auth")) {
       const std::string pre = "auth.";
       check_keys(*a, pre, {"enabled", "token_expiry", "trusted_origins", "password_memory_kib", "password_iterations",
-                           "sign_in_limit", "sign_in_window", "verification_expiry", "reset_expiry", "public_url",
-                           "smtp"});
+                           "sign_in_limit", "sign_in_client_limit", "sign_in_email_limit", "sign_in_window",
+                           "sign_in_max_delay", "mail_limit", "mail_client_limit", "mail_window", "hash_workers",
+                           "hash_queue", "verification_expiry", "reset_expiry", "public_url", "smtp"});
       boolean(*a, "enabled", c.auth.enabled, pre);
       duration(*a, "token_expiry", c.auth.token_expiry, pre);
       strings(*a, "trusted_origins", c.auth.trusted_origins, pre);
       integer(*a, "password_memory_kib", c.auth.password_memory_kib, 8, 4 * 1024 * 1024, pre);
       integer(*a, "password_iterations", c.auth.password_iterations, 1, 100, pre);
       integer(*a, "sign_in_limit", c.auth.sign_in_limit, 1, 1000000, pre);
+      integer(*a, "sign_in_client_limit", c.auth.sign_in_client_limit, 1, 1000000, pre);
+      integer(*a, "sign_in_email_limit", c.auth.sign_in_email_limit, 1, 1000000, pre);
       duration(*a, "sign_in_window", c.auth.sign_in_window, pre);
+      duration(*a, "sign_in_max_delay", c.auth.sign_in_max_delay, pre);
+      integer(*a, "mail_limit", c.auth.mail_limit, 1, 1000000, pre);
+      integer(*a, "mail_client_limit", c.auth.mail_client_limit, 1, 1000000, pre);
+      duration(*a, "mail_window", c.auth.mail_window, pre);
+      integer(*a, "hash_workers", c.auth.hash_workers, 0, 256, pre);
+      integer(*a, "hash_queue", c.auth.hash_queue, -1, 100000, pre);
       duration(*a, "verification_expiry", c.auth.verification_expiry, pre);
       duration(*a, "reset_expiry", c.auth.reset_expiry, pre);
       str(*a, "public_url", c.auth.public_url, pre);
@@ -487,6 +499,7 @@ Config load_config(const ConfigSources& sources) {
   if (auto v = getenv("BUNBASE_IO_THREADS")) c.http.io_threads = parse_int(env, "BUNBASE_IO_THREADS", *v, 0, 256);
   if (auto v = getenv("BUNBASE_IDLE_TIMEOUT_S")) c.http.idle_timeout_s = parse_int(env, "BUNBASE_IDLE_TIMEOUT_S", *v, 1, 86400);
   if (auto v = getenv("BUNBASE_WORKERS")) c.http.workers = parse_int(env, "BUNBASE_WORKERS", *v, 0, 1024);
+  if (auto v = getenv("BUNBASE_HASH_WORKERS")) c.auth.hash_workers = parse_int(env, "BUNBASE_HASH_WORKERS", *v, 0, 256);
   if (auto v = getenv("BUNBASE_PERSISTENCE_ENABLED")) c.persistence.enabled = parse_bool(env, "BUNBASE_PERSISTENCE_ENABLED", *v);
   if (auto v = getenv("LOG_LEVEL")) {
     try {
@@ -556,5 +569,15 @@ Config load_config(const ConfigSources& sources) {
     bad(c.source.empty() ? env : c.source, "log.format", "expected auto, human or json");
   return c;
 }
+
+int usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+int http_worker_count(const Config& c) { return c.http.workers > 0 ? c.http.workers : std::max(4, 2 * usable_cpus()); }
+
+int hash_worker_count(const Config& c) { return c.auth.hash_workers > 0 ? c.auth.hash_workers : std::max(1, usable_cpus() / 2); }
 
 }  // namespace bb

@@ -243,6 +243,43 @@ TEST(Config, Durations) {
     EXPECT_THROW(bb::parse_duration(bad), std::invalid_argument) << bad;
 }
 
+TEST(Config, AuthLimitsAndHashing) {
+  Env env;
+  auto defaults = bb::load_config({.getenv = env.fn()});
+  EXPECT_EQ(defaults.auth.sign_in_limit, 10);
+  EXPECT_EQ(defaults.auth.sign_in_client_limit, 100);
+  EXPECT_EQ(defaults.auth.sign_in_email_limit, 100);
+  EXPECT_EQ(defaults.auth.sign_in_max_delay, std::chrono::seconds(60));
+  EXPECT_EQ(defaults.auth.mail_limit, 5);
+  EXPECT_EQ(defaults.auth.mail_client_limit, 50);
+  EXPECT_EQ(defaults.auth.mail_window, std::chrono::minutes(15));
+  EXPECT_EQ(defaults.auth.hash_workers, 0);
+  EXPECT_EQ(defaults.auth.hash_queue, -1);
+  EXPECT_EQ(bb::hash_worker_count(defaults), std::max(1, bb::usable_cpus() / 2));
+  EXPECT_EQ(bb::http_worker_count(defaults), std::max(4, 2 * bb::usable_cpus()));
+
+  auto path = write_file("limits.toml",
+                         "[auth]\nsign_in_client_limit = 7\nsign_in_email_limit = 70\nsign_in_max_delay = \"2m\"\n"
+                         "mail_limit = 2\nmail_client_limit = 9\nmail_window = \"1h\"\nhash_workers = 3\nhash_queue = 0\n");
+  auto c = bb::load_config({.path = path, .getenv = env.fn()});
+  EXPECT_EQ(c.auth.sign_in_client_limit, 7);
+  EXPECT_EQ(c.auth.sign_in_email_limit, 70);
+  EXPECT_EQ(c.auth.sign_in_max_delay, std::chrono::minutes(2));
+  EXPECT_EQ(c.auth.mail_limit, 2);
+  EXPECT_EQ(c.auth.mail_client_limit, 9);
+  EXPECT_EQ(c.auth.mail_window, std::chrono::hours(1));
+  EXPECT_EQ(c.auth.hash_workers, 3);
+  EXPECT_EQ(bb::hash_worker_count(c), 3);
+  EXPECT_EQ(c.auth.hash_queue, 0);
+  env.vars["BUNBASE_HASH_WORKERS"] = "2";
+  EXPECT_EQ(bb::load_config({.path = path, .getenv = env.fn()}).auth.hash_workers, 2);
+  env.vars["BUNBASE_HASH_WORKERS"] = "many";
+  EXPECT_NE(load_error({.path = path, .getenv = env.fn()}).find("BUNBASE_HASH_WORKERS"), std::string::npos);
+  env.vars.erase("BUNBASE_HASH_WORKERS");
+  EXPECT_NE(load_error({.path = write_file("l2.toml", "[auth]\nhash_queue = -2\n"), .getenv = env.fn()}).find("auth.hash_queue"),
+            std::string::npos);
+}
+
 TEST(Config, AuthAndSaasSections) {
   Env env;
   auto path = write_file("auth.toml",

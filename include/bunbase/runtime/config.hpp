@@ -120,8 +120,27 @@ struct Config {
     // argon2id parameters for new hashes; stored hashes below them are re-hashed on sign-in.
     int password_memory_kib = 65536;
     int password_iterations = 2;
-    int sign_in_limit = 10;                             // attempts per window, per IP and per email
+    // Sign-in counts failures only (OWASP: lock out the guesser, not the owner), each count
+    // forgotten sign_in_window after its last failure. Past sign_in_limit for one email from one
+    // client, that client gets 429 for that email; past sign_in_client_limit from one client, for
+    // every email; past sign_in_email_limit for one email from all clients, every attempt for it
+    // waits 1 s, doubling per failure up to sign_in_max_delay. A success forgives that client's
+    // failures for that email.
+    int sign_in_limit = 10;
+    int sign_in_client_limit = 100;
+    int sign_in_email_limit = 100;
     std::chrono::seconds sign_in_window{15 * 60};
+    std::chrono::seconds sign_in_max_delay{60};
+    // Requests that send mail (sign-up, password reset), per email and client and per client, in
+    // fixed windows: they never spend the sign-in budget.
+    int mail_limit = 5;
+    int mail_client_limit = 50;
+    std::chrono::seconds mail_window{15 * 60};
+    // Password hashes run on threads of their own (BUNBASE_HASH_WORKERS; 0: half the CPUs, at
+    // least 1); hash_queue more requests may wait for one (-1: as many as keep half of the HTTP
+    // workers free). Never more than half the HTTP workers wait; past that, 503 busy.
+    int hash_workers = 0;
+    int hash_queue = -1;
     std::chrono::seconds verification_expiry{24 * 3600};
     std::chrono::seconds reset_expiry{3600};
     std::string public_url;  // the base of links in emails; empty: [http] public_url, else http://localhost:<port>
@@ -213,6 +232,13 @@ struct Config {
 
   bool development() const { return environment == "development"; }
 };
+
+// CPUs this process may run on (affinity, cpusets), at least 1.
+int usable_cpus();
+// What the machine-dependent defaults come to on this machine: [http] workers (0: max(4, 2 x
+// CPUs)), [auth] hash_workers (0: max(1, CPUs / 2)).
+int http_worker_count(const Config& c);
+int hash_worker_count(const Config& c);
 
 struct ConfigSources {
   std::optional<std::string> path;  // --config; when set the file must exist
