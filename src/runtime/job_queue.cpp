@@ -14,6 +14,7 @@
 #include "bunbase/core/id.hpp"
 #include "bunbase/core/time.hpp"
 #include "bunbase/db/database.hpp"
+#include "src/runtime/job_queue_sql.hpp"
 
 namespace bb {
 
@@ -22,9 +23,6 @@ namespace {
 using Clock = std::chrono::system_clock;
 using std::chrono::milliseconds;
 
-constexpr std::string_view kClaimed =
-    "id, action, input, attempts, max_attempts, backoff_ms, max_backoff_ms, timeout_ms, trace_id, parent_run_id, "
-    "user_id, org_id, priority, run_at";
 constexpr std::string_view kJobsChannel = "bunbase_jobs";
 
 std::string text(const db::Row& row, std::string_view column) {
@@ -46,83 +44,17 @@ milliseconds retry_delay(std::int64_t attempt, std::int64_t base_ms, std::int64_
   return milliseconds(d / 2 + static_cast<std::int64_t>(randombytes_uniform(static_cast<std::uint32_t>(d / 2 + 1))));
 }
 
-std::string quoted_list(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) {
-    std::string q;
-    for (char c : i) q += c == '\'' ? std::string("''") : std::string(1, c);
-    out += (out.empty() ? "'" : ", '") + q + "'";
-  }
-  return out;
+// The last error of a job whose worker died during its last attempt (written by the claim that
+// finds its lease expired).
+const std::string& worker_lost_error() {
+  static const std::string error = boost::json::serialize(boost::json::object{
+      {"code", "worker_lost"}, {"kind", "unavailable"}, {"message", "the worker running the last attempt stopped"}});
+  return error;
 }
 
-// The claim statements for a group of workers: up to $4 due pending jobs (by priority, then
-// time), else running ones whose lease expired (their worker died).
-//
-// SQLite: one UPDATE whose subquery picks the jobs, read in the order of the jobs_pending index
-// (SQLite is told to use it, since it would otherwise pick the status index and sort); writes
-// are serialised, so of two claimers one wins.
-//
-// PostgreSQL: claimers run at once, so the pick locks its row with FOR UPDATE SKIP LOCKED in a
-// CTE: a claimer passes over the rows others are claiming instead of queueing behind them
-// (and, once it holds the lock, PostgreSQL checks the row still matches, so a job another
-// claimer just took is never taken twice). The UPDATE then only touches the locked rows.
-std::string claim_sql(const std::vector<std::string>& queues, bool others, bool expired, bool sqlite) {
-  std::string filter = queues.empty() ? "1 = 1"
-                                      : std::string("queue ") + (others ? "NOT IN (" : "IN (") + quoted_list(queues) + ")";
-  std::string pick =
-      expired ? "SELECT id FROM jobs WHERE status = 'running' AND lease_until < $3 AND " + filter + " LIMIT $4"
-              : std::string("SELECT id FROM jobs") + (sqlite ? " INDEXED BY jobs_pending" : "") +
-                    " WHERE status = 'pending' AND run_at <= $3 AND " + filter +
-                    " ORDER BY priority DESC, run_at, id LIMIT $4";
-  const std::string set =
-      "UPDATE jobs SET status = 'running', attempts = attempts + 1, worker_id = $1, lease_until = $2, updated_at = $3 ";
-  if (sqlite) return set + "WHERE id IN (" + pick + ") RETURNING " + std::string(kClaimed);
-  return "WITH picked AS (" + pick + " FOR UPDATE SKIP LOCKED) " + set +
-         "WHERE id IN (SELECT id FROM picked) RETURNING " + std::string(kClaimed);
-}
-
-// The attempts that ended, as a JSON array of Finish rows ($1), applied in one UPDATE. A row
-// whose job is no longer this worker's attempt (its lease ran out and another took it, or it was
-// cancelled) changes nothing. Completed and dead jobs keep worker_id and get finished_at; a retry
-// goes back to pending at its retry time.
-std::string finish_sql(bool sqlite) {
-  const std::string set =
-      "status = f.status, run_at = COALESCE(f.retry_at, jobs.run_at), last_error = f.error, last_run_id = f.run_id, "
-      "lease_until = NULL, worker_id = CASE WHEN f.status = 'pending' THEN NULL ELSE jobs.worker_id END, "
-      "finished_at = CASE WHEN f.status = 'pending' THEN jobs.finished_at ELSE f.at END, updated_at = f.at ";
-  // Only a running job holds a lease. PostgreSQL is told "lease_until IS NOT NULL", not "status =
-  // 'running'": the latter lets it scan the partial index of leased jobs (jobs_leased) and
-  // hash-join, and on a busy queue that index is mostly dead entries of jobs finished moments
-  // ago; this way it looks each row up by primary key.
-  const std::string match = std::string("WHERE jobs.id = f.id AND jobs.worker_id = f.worker_id AND jobs.attempts = f.attempts AND ") +
-                            (sqlite ? "jobs.status = 'running'" : "jobs.lease_until IS NOT NULL");
-  if (sqlite)
-    return "UPDATE jobs SET " + set +
-           "FROM (SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.worker_id') AS worker_id, "
-           "json_extract(value, '$.attempts') AS attempts, json_extract(value, '$.status') AS status, "
-           "json_extract(value, '$.retry_at') AS retry_at, json_extract(value, '$.error') AS error, "
-           "json_extract(value, '$.run_id') AS run_id, json_extract(value, '$.at') AS at FROM json_each($1)) AS f " +
-           match;
-  return "UPDATE jobs SET " + set +
-         "FROM json_to_recordset($1::json) AS f(id text, worker_id text, attempts bigint, status text, retry_at text, "
-         "error text, run_id text, at text) " +
-         match;
-}
-
-// One pending job. On PostgreSQL the insert also notifies the instances' workers ($17: the
-// channel); the notification leaves when the enqueuing transaction commits, so a job added
-// inside a handler's transaction is announced once it can be claimed.
-std::string enqueue_sql(bool sqlite) {
-  const std::string insert =
-      "INSERT INTO jobs (id, queue, action, input, priority, max_attempts, backoff_ms, max_backoff_ms, timeout_ms, "
-      "unique_key, run_at, trace_id, parent_run_id, user_id, org_id, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) "
-      "ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND status IN ('pending', 'running') DO NOTHING "
-      "RETURNING id";
-  if (sqlite) return insert;
-  return "WITH added AS (" + insert + ") SELECT id, pg_notify($17, '') FROM added";
-}
+// Timeouts are looked at with this resolution at most (a job that ends before its timeout
+// leaves a wake-up behind; they are not worth one each).
+constexpr milliseconds kTimeoutResolution{20};
 
 }  // namespace
 
@@ -144,11 +76,12 @@ JobQueue::JobQueue(const Registry& registry, Executor& executor, db::Database& d
   groups_.push_back({.queues = listed, .others = true, .workers = options_.workers});
   const bool sqlite = db_.dialect() == "sqlite";
   for (auto& g : groups_) {
-    g.claim_sql = claim_sql(g.queues, g.others, false, sqlite);
-    g.reclaim_sql = claim_sql(g.queues, g.others, true, sqlite);
+    g.claim_sql = jobs_sql::claim(g.queues, g.others, true, sqlite);
+    g.due_sql = jobs_sql::claim(g.queues, g.others, false, sqlite);
   }
-  enqueue_sql_ = enqueue_sql(sqlite);
-  finish_sql_ = finish_sql(sqlite);
+  enqueue_sql_ = jobs_sql::enqueue(sqlite);
+  start_sql_ = jobs_sql::start(sqlite);
+  finish_sql_ = jobs_sql::finish(sqlite);
   if (!sqlite) channel_ = db::schema_channel(db_, kJobsChannel);
 }
 
@@ -197,46 +130,130 @@ Enqueued JobQueue::enqueue(std::string_view action, const boost::json::value& in
   return {id, false};
 }
 
-std::vector<JobQueue::Claimed> JobQueue::claim(Group& group, const std::string& worker_id, std::int64_t limit) {
+// Expired leases are looked for by the first claim of every interval (a tenth of the lease,
+// 0.1 to 1 s), before the due jobs, whatever the backlog: a dead worker's jobs come back about
+// then after their lease. Not on every claim: on PostgreSQL that pick also steps over the index
+// entries of jobs finished since the last VACUUM (tens of thousands on a busy queue), for nothing
+// almost every time.
+JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std::int64_t limit, bool count) {
   const auto now = Clock::now();
   const std::string until = iso_time(now + options_.lease), at = iso_time(now);
-  auto rows = db_.query(group.claim_sql, {worker_id, until, at, limit});
-  if (rows.empty()) rows = db_.query(group.reclaim_sql, {worker_id, until, at, limit});
-  std::vector<Claimed> jobs;
-  jobs.reserve(rows.size());
+  bool expired = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (now >= group.expired_look) {
+      expired = true;
+      group.expired_look = now + std::clamp<milliseconds>(std::chrono::duration_cast<milliseconds>(options_.lease) / 10,
+                                                           milliseconds(100), milliseconds(1000));
+    }
+  }
+  auto rows = db_.query(expired ? group.claim_sql : group.due_sql,
+                        {worker_id, until, at, limit, std::int64_t{count ? 1 : 0}, worker_lost_error()});
+  Claim out;
+  out.jobs.reserve(rows.size());
   for (const auto& r : rows) {
     const db::Row& row = r.as_object();
-    jobs.push_back({.id = text(row, "id"),
-                    .action = text(row, "action"),
-                    .input = text(row, "input"),
-                    .trace_id = text(row, "trace_id"),
-                    .parent_run_id = text(row, "parent_run_id"),
-                    .user_id = text(row, "user_id"),
-                    .org_id = text(row, "org_id"),
-                    .run_at = text(row, "run_at"),
-                    .worker_id = worker_id,
-                    .attempts = integer(row, "attempts"),
-                    .max_attempts = integer(row, "max_attempts"),
-                    .backoff_ms = integer(row, "backoff_ms"),
-                    .max_backoff_ms = integer(row, "max_backoff_ms"),
-                    .timeout_ms = integer(row, "timeout_ms"),
-                    .priority = integer(row, "priority")});
+    if (text(row, "status") == "dead") {  // its lease ran out during its last attempt
+      ++out.dead;
+      dead_.fetch_add(1, std::memory_order_relaxed);
+      log_.warn("job dead: the worker running its last attempt was lost",
+                {{"job", text(row, "id")}, {"action", text(row, "action")}, {"attempts", integer(row, "attempts")}});
+      continue;
+    }
+    out.jobs.push_back({.id = text(row, "id"),
+                        .action = text(row, "action"),
+                        .input = text(row, "input"),
+                        .trace_id = text(row, "trace_id"),
+                        .parent_run_id = text(row, "parent_run_id"),
+                        .user_id = text(row, "user_id"),
+                        .org_id = text(row, "org_id"),
+                        .run_at = text(row, "run_at"),
+                        .worker_id = worker_id,
+                        .attempts = integer(row, "attempts"),
+                        .max_attempts = integer(row, "max_attempts"),
+                        .backoff_ms = integer(row, "backoff_ms"),
+                        .max_backoff_ms = integer(row, "max_backoff_ms"),
+                        .timeout_ms = integer(row, "timeout_ms"),
+                        .priority = integer(row, "priority"),
+                        .counted = count});
   }
   // RETURNING keeps no order: run them by priority, then time, like the pick.
-  std::sort(jobs.begin(), jobs.end(), [](const Claimed& a, const Claimed& b) {
+  std::sort(out.jobs.begin(), out.jobs.end(), [](const Claimed& a, const Claimed& b) {
     return std::tie(b.priority, a.run_at, a.id) < std::tie(a.priority, b.run_at, b.id);
   });
   std::lock_guard lock(mutex_);
-  for (const auto& j : jobs) running_[j.id] = {j.worker_id, j.attempts, Clock::time_point::max()};
-  return jobs;
+  for (auto& j : out.jobs) {
+    j.claim = ++claims_;
+    running_.emplace(j.claim, Running{.id = j.id,
+                                      .worker = j.worker_id,
+                                      .action = j.action,
+                                      .attempt = j.attempts,
+                                      .max_attempts = j.max_attempts,
+                                      .backoff_ms = j.backoff_ms,
+                                      .max_backoff_ms = j.max_backoff_ms,
+                                      .timeout_ms = j.timeout_ms});
+  }
+  return out;
+}
+
+// A buffered job's attempt counts from here, before its handler runs: a crash from now on costs
+// the attempt (so a job that kills its process cannot run forever), a crash before it costs
+// nothing. Workers that start jobs while a round is being written join the next round, one
+// UPDATE each (a group commit). The UPDATE renews the lease too. Returns false when the job is no
+// longer this worker's (its lease ran out and another took it); throws when the database is away.
+bool JobQueue::begin(Claimed& job) {
+  std::shared_ptr<StartRound> round;
+  {
+    std::unique_lock lock(start_mutex_);
+    if (!start_next_) start_next_ = std::make_shared<StartRound>();
+    round = start_next_;
+    round->jobs.push_back(&job);
+    start_done_.wait(lock, [&] { return round->written || !start_writing_; });
+    if (!round->written) {  // no round in flight: this thread writes this one (its jobs wait)
+      start_next_.reset();
+      start_writing_ = true;
+      lock.unlock();
+      try {
+        boost::json::array rows;
+        rows.reserve(round->jobs.size());
+        for (const Claimed* j : round->jobs)
+          rows.push_back(boost::json::object{{"job", j->id}, {"worker", j->worker_id}, {"attempt", j->attempts}});
+        const auto now = Clock::now();
+        for (const auto& r :
+             db_.query(start_sql_, {boost::json::serialize(rows), iso_time(now + options_.lease), iso_time(now)}))
+          round->begun.push_back(text(r.as_object(), "id"));
+      } catch (...) {
+        round->error = std::current_exception();
+      }
+      lock.lock();
+      start_writing_ = false;
+      round->written = true;
+      start_done_.notify_all();
+    }
+  }
+  if (round->error) std::rethrow_exception(round->error);
+  if (std::find(round->begun.begin(), round->begun.end(), job.id) == round->begun.end()) return false;
+  ++job.attempts;
+  std::lock_guard lock(mutex_);
+  if (auto it = running_.find(job.claim); it != running_.end()) it->second.attempt = job.attempts;
+  return true;
 }
 
 void JobQueue::run(Claimed& job) {
   auto done = [&](std::string_view status, const boost::json::object& error, const std::string& run_id,
                   std::string retry_at = {}) {
+    bool timed_out = false;
     {
       std::lock_guard lock(mutex_);
-      running_.erase(job.id);
+      if (auto it = running_.find(job.claim); it != running_.end()) {
+        timed_out = it->second.timed_out;
+        running_.erase(it);
+      }
+    }
+    if (timed_out) {  // failed at its timeout already (time_out): retried or dead since
+      log_.info("job attempt ended after its timeout; its result is ignored",
+                {{"job", job.id}, {"attempt", job.attempts}, {"status", std::string(status)}});
+      return;
     }
     finish({.id = job.id,
             .worker_id = job.worker_id,
@@ -247,10 +264,6 @@ void JobQueue::run(Claimed& job) {
             .run_id = run_id});
   };
 
-  if (job.attempts > job.max_attempts) {  // its worker died during the last attempt
-    done("dead", {{"code", "worker_lost"}, {"message", "the worker running the last attempt stopped"}}, "");
-    return;
-  }
   const RegisteredAction* ra = registry_.find(job.action);
   if (!ra) {  // the code no longer has the action
     done("dead", {{"code", "action_not_found"}, {"message", "no action \"" + job.action + "\" in this app"}}, "");
@@ -279,7 +292,12 @@ void JobQueue::run(Claimed& job) {
   const milliseconds timeout(job.timeout_ms);
   if (timeout.count() > 0) {
     std::lock_guard lock(mutex_);
-    running_[job.id].deadline = Clock::now() + timeout;
+    const auto deadline = Clock::now() + timeout;
+    if (auto it = running_.find(job.claim); it != running_.end()) it->second.deadline = deadline;
+    if (deadline < keeper_next_) {  // sooner than housekeeping looks next
+      keeper_next_ = deadline;
+      keeper_wake_.notify_one();
+    }
   }
   const auto started = std::chrono::steady_clock::now();
   RunResult r = executor_.run(inv);
@@ -297,6 +315,32 @@ void JobQueue::run(Claimed& job) {
     return;
   }
   done("pending", error, r.run_id, iso_time(Clock::now() + retry_delay(job.attempts, job.backoff_ms, job.max_backoff_ms)));
+}
+
+// An attempt still running at its timeout has failed: the job is retried after its backoff, or
+// dead if that was its last attempt. Its lease is no longer renewed, and its late end changes
+// nothing (run() finds it marked). The handler itself runs on: a thread cannot be interrupted.
+void JobQueue::time_out(const Running& r, Clock::time_point now) {
+  const bool last = r.attempt >= r.max_attempts;
+  const boost::json::object error{{"code", "timed_out"},
+                                  {"kind", "unavailable"},
+                                  {"message", "attempt " + std::to_string(r.attempt) + " ran past its timeout of " +
+                                                  std::to_string(r.timeout_ms) + " ms"},
+                                  {"timedOut", true}};
+  log_.warn(last ? "job dead: its last attempt ran past its timeout" : "job attempt ran past its timeout, retrying",
+            {{"job", r.id}, {"action", r.action}, {"attempt", r.attempt}, {"timeoutMs", r.timeout_ms}});
+  finish({.id = r.id,
+          .worker_id = r.worker,
+          .attempts = r.attempt,
+          .status = last ? "dead" : "pending",
+          .retry_at = last ? std::string() : iso_time(now + retry_delay(r.attempt, r.backoff_ms, r.max_backoff_ms)),
+          .error = boost::json::serialize(error),
+          .run_id = {}});
+}
+
+void JobQueue::forget(std::uint64_t claim) {
+  std::lock_guard lock(mutex_);
+  running_.erase(claim);
 }
 
 // Finished attempts are written by the finisher thread, many rows per UPDATE: whatever ended
@@ -379,19 +423,16 @@ void JobQueue::write_finishes(const std::vector<Finish>& batch) {
     (f.status == "completed" ? completed_ : f.status == "dead" ? dead_ : retried_).fetch_add(1, std::memory_order_relaxed);
 }
 
-// Jobs claimed but never started (stop): back to pending, the attempt not counted, so another
-// instance takes them now rather than after their lease.
+// Jobs claimed but never started (stop): back to pending, with the attempt the claim counted
+// (if it did) taken back, so another instance takes them now rather than after their lease.
 void JobQueue::release(const std::vector<Claimed>& jobs) {
   for (const auto& j : jobs) {
     try {
-      db_.exec("UPDATE jobs SET status = 'pending', attempts = attempts - 1, worker_id = NULL, lease_until = NULL, "
-               "updated_at = $4 WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running'",
-               {j.id, j.worker_id, j.attempts, iso_now()});
+      db_.exec(jobs_sql::release(), {j.id, j.worker_id, j.attempts, iso_now(), std::int64_t{j.counted ? 1 : 0}});
     } catch (const std::exception& e) {  // the lease runs out instead
       log_.warn("could not hand back a claimed job", {{"job", j.id}, {"error", e.what()}});
     }
-    std::lock_guard lock(mutex_);
-    running_.erase(j.id);
+    forget(j.claim);
   }
 }
 
@@ -419,9 +460,11 @@ void JobQueue::worker(Group* group, int index) {
       group->fetching = true;
       const std::uint64_t signal = signal_;
       lock.unlock();
-      std::vector<Claimed> got;
+      Claim got;
       try {
-        got = claim(*group, worker_id, fetch);
+        // Without a buffer the jobs go to idle workers that start them at once: the claim
+        // counts their attempts. A buffer's are counted as they start (begin()).
+        got = claim(*group, worker_id, fetch, options_.claim_batch == 0);
         failing = false;
       } catch (const std::exception& e) {  // the database is away: try again after a poll
         if (!failing) log_.error("job worker", {{"error", e.what()}});
@@ -429,12 +472,12 @@ void JobQueue::worker(Group* group, int index) {
       }
       lock.lock();
       group->fetching = false;
-      if (static_cast<std::int64_t>(got.size()) < fetch) {
+      if (static_cast<std::int64_t>(got.jobs.size() + got.dead) < fetch) {
         group->drained_signal = signal;
         group->drained_until = Clock::now() + milliseconds(options_.poll_ms);
       }
-      for (auto& c : got) group->ready.push_back(std::move(c));
-      if (got.size() > 1) wake_.notify_all();
+      for (auto& c : got.jobs) group->ready.push_back(std::move(c));
+      if (got.jobs.size() > 1) wake_.notify_all();
       continue;
     }
     if (group->ready.empty()) {
@@ -447,13 +490,33 @@ void JobQueue::worker(Group* group, int index) {
     group->ready.pop_front();
     ++group->busy;
     lock.unlock();
-    try {
-      run(job);
-    } catch (const std::exception& e) {  // its lease runs out and it runs again
-      log_.error("job worker", {{"job", job.id}, {"error", e.what()}});
+    std::optional<bool> begun = true;
+    if (!job.counted) {
+      try {
+        begun = begin(job);
+        failing = false;
+      } catch (const std::exception& e) {  // the database is away: the job waits for the next try
+        if (!failing) log_.error("job worker", {{"job", job.id}, {"error", e.what()}});
+        failing = true;
+        begun.reset();
+      }
+    }
+    if (begun == true) {
+      try {
+        run(job);
+      } catch (const std::exception& e) {  // its lease runs out and it runs again
+        log_.error("job worker", {{"job", job.id}, {"error", e.what()}});
+        forget(job.claim);
+      }
+    } else if (begun == false) {  // another instance took it (its lease had run out)
+      forget(job.claim);
     }
     lock.lock();
     --group->busy;
+    if (!begun) {
+      group->ready.push_front(std::move(job));
+      wake_.wait_for(lock, milliseconds(options_.poll_ms), [&] { return stopping_; });
+    }
   }
 }
 
@@ -478,37 +541,47 @@ void JobQueue::housekeeping() {
   pthread_setname_np(pthread_self(), "bb-jobs-keep");
   const auto beat = std::max<milliseconds>(milliseconds(200), std::chrono::duration_cast<milliseconds>(options_.lease) / 3);
   auto last_prune = Clock::time_point();
+  auto next_beat = Clock::time_point();
   bool failing = false;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
+    // Attempts past their timeout fail now (once); the others' leases are renewed on each beat:
+    // the jobs this instance holds, running or claimed and waiting for a worker.
+    const auto now = Clock::now();
+    const bool renew = now >= next_beat;
+    if (renew) next_beat = now + beat;
+    std::vector<Running> timed_out, alive;
+    auto next = next_beat;
+    for (auto& [claim, r] : running_) {
+      if (r.timed_out) continue;
+      if (r.deadline <= now) {
+        r.timed_out = true;
+        timed_out.push_back(r);
+        continue;
+      }
+      next = std::min(next, r.deadline);
+      if (renew) alive.push_back(r);
+    }
+    keeper_next_ = std::max(next, now + kTimeoutResolution);
     lock.unlock();
-    try {
-      // Heartbeat: the leases of the jobs this instance holds (running, or claimed and waiting
-      // for a worker), unless past their timeout (then the lease runs out and another worker
-      // may take the job again).
-      const auto now = Clock::now();
-      std::vector<std::pair<std::string, Running>> alive;
-      {
-        std::lock_guard guard(mutex_);
-        for (const auto& [id, r] : running_)
-          if (r.deadline > now) alive.emplace_back(id, r);
+    for (const Running& r : timed_out) time_out(r, now);
+    if (renew) {
+      try {
+        const std::string until = iso_time(now + options_.lease);
+        for (const Running& r : alive) db_.exec(jobs_sql::renew(), {until, r.id, r.worker, r.attempt});
+        if (now - last_prune > std::chrono::minutes(1)) {
+          prune();
+          last_prune = now;
+        }
+        failing = false;
+      } catch (const std::exception& e) {
+        if (!failing) log_.error("job housekeeping", {{"error", e.what()}});
+        failing = true;
       }
-      const std::string until = iso_time(now + options_.lease);
-      for (const auto& [id, r] : alive)
-        db_.exec("UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker_id = $3 AND attempts = $4 AND "
-                 "status = 'running'",
-                 {until, id, r.worker, r.attempt});
-      if (now - last_prune > std::chrono::minutes(1)) {
-        prune();
-        last_prune = now;
-      }
-      failing = false;
-    } catch (const std::exception& e) {
-      if (!failing) log_.error("job housekeeping", {{"error", e.what()}});
-      failing = true;
     }
     lock.lock();
-    wake_.wait_for(lock, beat, [&] { return stopping_; });
+    const auto planned = keeper_next_;
+    keeper_wake_.wait_until(lock, planned, [&] { return stopping_ || keeper_next_ < planned; });
   }
 }
 
@@ -549,6 +622,7 @@ void JobQueue::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  keeper_wake_.notify_all();
   if (listener_) listener_->interrupt();
   if (listen_thread_.joinable()) listen_thread_.join();
   listener_.reset();
@@ -576,10 +650,20 @@ int JobQueue::run_due() {
   int ran = 0;
   const std::string worker_id = instance_ + "-now";
   for (auto& g : groups_)
-    for (auto jobs = claim(g, worker_id, 1); !jobs.empty(); jobs = claim(g, worker_id, 1)) {
-      run(jobs.front());
-      flush_finishes();  // one at a time: what a job does next may depend on the last one's end
-      ++ran;
+    while (true) {
+      Claim c = claim(g, worker_id, 1, true);
+      if (c.jobs.empty() && c.dead == 0) break;
+      ran += static_cast<int>(c.dead);
+      for (auto& job : c.jobs) {
+        try {
+          run(job);
+        } catch (...) {
+          forget(job.claim);
+          throw;
+        }
+        flush_finishes();  // one at a time: what a job does next may depend on the last one's end
+        ++ran;
+      }
     }
   return ran;
 }

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -39,6 +40,7 @@ std::mutex g_mutex;
 std::condition_variable g_gate_changed;
 bool g_gate_open = false;  // `gate` jobs wait for it (at most 10 s)
 int g_gate_entered = 0;
+int g_stalls_ended = 0;  // attempts of `stall` that returned
 std::vector<Seen> g_seen;
 std::map<std::int64_t, int> g_effects;  // runs of `effect` per input
 
@@ -70,6 +72,13 @@ struct EffectIn {
   std::int64_t n = 0;
 };
 BOOST_DESCRIBE_STRUCT(EffectIn, (), (n))
+
+struct StallIn {
+  std::int64_t n = 0;
+  std::int64_t ms = 0;                // how long an attempt sleeps
+  std::optional<bool> gateFirst;      // the first attempt waits for the gate instead
+};
+BOOST_DESCRIBE_STRUCT(StallIn, (), (n, ms, gateFirst))
 
 bb::Module jobs_module() {
   auto enqueuer = bb::action<EnqueueIn, EnqueueOut>(
@@ -122,7 +131,26 @@ bb::Module jobs_module() {
     g_gate_changed.wait_for(lock, 10s, [] { return g_gate_open; });
     return bb::Empty{};
   });
-  return bb::module({.name = "jobtest", .actions = {enqueuer, work, effect, in_transaction, gate}});
+  // A slow job: each attempt sleeps `ms` (the first waits for the gate when gateFirst), then
+  // succeeds; every start is seen, every end counted.
+  auto stall = bb::action<StallIn, bb::Empty>({.name = "stall"}, [](const StallIn& in, bb::Context& ctx) {
+    const bool first = std::string_view(ctx.trigger.detail).ends_with(" attempt 1");
+    std::unique_lock lock(g_mutex);
+    g_seen.push_back({in.n, std::string(ctx.trigger.type), std::string(ctx.trigger.detail), std::string(ctx.run_id),
+                      std::string(ctx.parent_run_id), std::string(ctx.trace_id), ctx.auth});
+    g_gate_changed.notify_all();
+    if (first && in.gateFirst.value_or(false)) {
+      g_gate_changed.wait_for(lock, 10s, [] { return g_gate_open; });
+    } else {
+      lock.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(in.ms));
+      lock.lock();
+    }
+    ++g_stalls_ended;
+    g_gate_changed.notify_all();
+    return bb::Empty{};
+  });
+  return bb::module({.name = "jobtest", .actions = {enqueuer, work, effect, in_transaction, gate, stall}});
 }
 
 const bb::AppManifest& jobs_manifest() {
@@ -155,6 +183,7 @@ class JobQueueTest : public ::testing::Test {
     g_effects.clear();
     g_gate_open = false;
     g_gate_entered = 0;
+    g_stalls_ended = 0;
   }
 
   bb::JobQueue& queue() { return app.app().jobs(); }
@@ -430,6 +459,24 @@ TEST_F(JobQueueTest, ExpiredLeaseIsClaimedAgainAndCompletes) {
   EXPECT_EQ(str(job(held).at("worker_id")), "alive");
 }
 
+// A dead worker's job does not wait for the backlog: every claim looks for expired leases
+// too (they come first: they are the oldest work), not only once nothing pending is due.
+TEST_F(JobQueueTest, AnExpiredLeaseIsTakenAgainWhilePendingJobsAreDue) {
+  for (int n = 1; n <= 5; ++n) add(n, {.priority = 5});
+  const auto orphan = add(99);
+  db().exec(
+      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone' "
+      "WHERE id = $2",
+      {bb::iso_time(Clock::now() - 1s), orphan});
+  EXPECT_EQ(queue().run_due(), 6);
+  auto s = seen();
+  ASSERT_EQ(s.size(), 6u);
+  EXPECT_EQ(s[0].n, 99) << "the orphan was taken only after the " << 5 << " due jobs";
+  EXPECT_EQ(s[0].trigger_detail, "job " + orphan + " attempt 2");
+  EXPECT_EQ(str(job(orphan).at("status")), "completed");
+  EXPECT_EQ(job(orphan).at("attempts").as_int64(), 2);
+}
+
 TEST_F(JobQueueTest, LeaseExpiredOnTheLastAttemptIsDeadWorkerLost) {
   const auto id = add(1, {.max_attempts = 2});
   db().exec(
@@ -512,6 +559,128 @@ TEST_F(JobQueueBatch, ClaimedJobsWaitLeasedAndStopHandsBackThoseNotStarted) {
   EXPECT_EQ(queue().run_due(), 4);
   EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1"), 5);
   EXPECT_EQ(queue().stats().completed, 5u) << "counted once written";
+}
+
+// An attempt is counted when its handler starts, not when the job is claimed: an instance
+// killed with a buffer of claimed jobs has spent no attempt on them (with max_attempts 1 they
+// would otherwise be dead without having run). A buffered job that another instance took
+// meanwhile (its lease ran out) is not started here.
+TEST_F(JobQueueBatch, BufferedJobsCountNoAttemptUntilTheyStart) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(queue().enqueue("gate", json::object{{"n", i}}, {.max_attempts = 1}, nullptr).id);
+  queue().start();
+  {
+    std::unique_lock lock(g_mutex);
+    ASSERT_TRUE(g_gate_changed.wait_for(lock, 5s, [] { return g_gate_entered == 1; }));
+  }
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND attempts = 1"), 1)
+      << "the job that started";
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND attempts = 0"), 4)
+      << "claimed, waiting in the buffer: no attempt spent yet";
+  // What a kill -9 now would leave: four of the five jobs not started, with every attempt left.
+
+  // Another instance takes the last waiting job (as after a lost lease).
+  const std::string taken = ids.back();
+  db().exec("UPDATE jobs SET worker_id = 'elsewhere' WHERE id = $1", {taken});
+  {
+    std::lock_guard lock(g_mutex);
+    g_gate_open = true;
+  }
+  g_gate_changed.notify_all();
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (count("SELECT count(*) AS n FROM jobs WHERE status = 'completed'") < 4 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  queue().stop();
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1"), 4);
+  auto row = job(taken);
+  EXPECT_EQ(str(row.at("status")), "running");
+  EXPECT_EQ(str(row.at("worker_id")), "elsewhere");
+  EXPECT_EQ(row.at("attempts").as_int64(), 0) << "not started here";
+  std::lock_guard lock(g_mutex);
+  EXPECT_EQ(g_gate_entered, 4);
+}
+
+// Timeouts, with real workers: an attempt still running at its timeout is failed then
+// (timed_out), retried after its backoff or dead after the last attempt; its own late end
+// changes nothing. A lease of 1 s, renewed every 333 ms.
+class JobQueueTimeouts : public JobQueueTest {
+ protected:
+  static bb::Config config() {
+    bb::Config c = bb::testing::TestApp::test_config();
+    c.queue.workers = 2;
+    c.queue.poll_ms = 20;
+    c.queue.lease = 1s;
+    return c;
+  }
+  JobQueueTimeouts() : JobQueueTest(config()) {}
+
+  bool wait_for(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(10ms);
+    }
+    return true;
+  }
+  std::size_t started() { return seen().size(); }
+  int ended() {
+    std::lock_guard lock(g_mutex);
+    return g_stalls_ended;
+  }
+};
+
+// Every attempt runs past its timeout (and would succeed much later): the job ends dead as
+// timed_out with its two attempts, logged, instead of dead as "worker_lost" with 3 of 2.
+TEST_F(JobQueueTimeouts, AJobPastItsTimeoutOnEveryAttemptIsDeadAsTimedOut) {
+  const std::string id =
+      queue().enqueue("stall", json::object{{"n", 1}, {"ms", 1500}},
+                      {.max_attempts = 2, .backoff = 10ms, .timeout = 300ms}, nullptr).id;
+  ::testing::internal::CaptureStderr();
+  queue().start();
+  const bool dead = wait_for([&] { return str(job(id).at("status")) == "dead"; }, 8s);
+  // Both late attempts end (1.5 s each), and nothing changes after.
+  const bool quiet = wait_for([&] { return ended() >= static_cast<int>(started()); }, 5s);
+  std::this_thread::sleep_for(400ms);
+  queue().stop();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(dead) << "the job is " << str(job(id).at("status"));
+  EXPECT_TRUE(quiet);
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "dead");
+  EXPECT_EQ(row.at("attempts").as_int64(), 2) << "attempts counted truly, never past max_attempts";
+  auto error = json::parse(str(row.at("last_error")));
+  EXPECT_EQ(error.at("code"), "timed_out") << error;
+  EXPECT_EQ(started(), 2u) << "no third attempt";
+  EXPECT_NE(log.find("ran past its timeout"), std::string::npos) << log;
+  EXPECT_EQ(queue().stats().dead, 1u);
+}
+
+// The first attempt times out and is retried in the same process while it still runs; when it
+// finally ends, the retry (same job id) keeps its lease: it completes as attempt 2, and no
+// third attempt starts after its lease would have run out.
+TEST_F(JobQueueTimeouts, ARetryInTheSameProcessKeepsItsLeaseWhenTheTimedOutAttemptEnds) {
+  const std::string id =
+      queue().enqueue("stall", json::object{{"n", 1}, {"ms", 1600}, {"gateFirst", true}},
+                      {.max_attempts = 3, .backoff = 10ms, .timeout = 2000ms}, nullptr).id;
+  queue().start();
+  ASSERT_TRUE(wait_for([&] { return started() >= 2; }, 6s)) << "no second attempt";
+  {
+    std::lock_guard lock(g_mutex);
+    g_gate_open = true;  // the first attempt ends now, 1.6 s before the second
+  }
+  g_gate_changed.notify_all();
+  const bool completed = wait_for([&] { return str(job(id).at("status")) == "completed"; }, 5s);
+  std::this_thread::sleep_for(200ms);
+  queue().stop();
+  ASSERT_TRUE(completed) << "the job is " << str(job(id).at("status"));
+  auto row = job(id);
+  EXPECT_EQ(row.at("attempts").as_int64(), 2);
+  auto s = seen();
+  ASSERT_EQ(s.size(), 2u) << "a third attempt started: the retry's lease ran out while it ran";
+  EXPECT_EQ(s[1].trigger_detail, "job " + id + " attempt 2");
+  EXPECT_EQ(str(row.at("last_run_id")), s[1].run_id);
 }
 
 class JobQueuePrune : public JobQueueTest {

@@ -5,18 +5,25 @@
 // it while the job runs, and run the action through the executor (trigger type "queue",
 // detail "job <id> attempt <n>", the enqueuing run as parent, same trace, its principal). A
 // failed attempt is retried after an exponential backoff with jitter (half fixed, half
-// random); after max_attempts the job is `dead` and keeps its last error. A worker that dies
-// leaves its lease to expire: the job is claimed again (at least once). Completed and cancelled
-// jobs are pruned after `retention`.
+// random); after max_attempts the job is `dead` and keeps its last error. An attempt counts from
+// the moment its handler starts. A worker that dies leaves its lease to expire: every claim looks
+// for expired leases before due jobs at least every second (a tenth of the lease, 0.1 to 1 s),
+// however long the backlog, so the job runs again soon after (at least once), or is `dead`
+// (worker_lost) if that was its last attempt. An attempt still running at its timeout is
+// failed then (timed_out, logged): retried after its backoff, or dead after the last one; the
+// handler is not interrupted (a thread cannot be), and its late end changes nothing. Completed
+// and cancelled jobs are pruned after `retention`.
 //
 // Throughput comes from batching, not from more statements. An idle worker claims for its group
-// in one statement: one job per idle worker, plus `claim_batch` more kept in a local buffer
-// when that is set (their leases are renewed like running ones; stop() hands back what did not
-// start). Finished attempts are written by a thread of their own, whatever ended during the
-// previous write in one UPDATE, so a worker goes on to its next job at once; a write that fails
-// is kept and tried again. stats() counts attempts once their end is written. On PostgreSQL,
-// enqueue() announces the job with NOTIFY (it leaves at commit), so idle workers of every
-// instance look at once.
+// in one statement: one job per idle worker (their attempts counted by the claim: they start at
+// once), plus `claim_batch` more kept in a local buffer when that is set (leased and renewed like
+// running ones, but not counted: workers that start buffered jobs at the same moment count them
+// in one UPDATE before their handlers run, so a kill -9 spends no attempt on a job that never
+// started; stop() hands back what did not start). Finished attempts are written by a thread of
+// their own, whatever ended during the previous write in one UPDATE, so a worker goes on to its
+// next job at once; a write that fails is kept and tried again. stats() counts attempts once
+// their end is written. On PostgreSQL, enqueue() announces the job with NOTIFY (it leaves at
+// commit), so idle workers of every instance look at once.
 //
 //   JobQueue q(registry, executor, db, log, config.queue);
 //   q.start();          // the workers (serve)
@@ -27,6 +34,7 @@
 #include <map>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,7 +70,8 @@ class JobQueue final : public JobSink {
   void start();
   // Stops claiming, lets running jobs finish, joins. Idempotent.
   void stop();
-  // Claims and runs due jobs on this thread until none is due; returns how many ran.
+  // Claims and runs due jobs on this thread until none is due; returns how many it took (a
+  // lease-expired job with no attempt left is marked dead, not run).
   int run_due();
   // Makes pruning happen now (tests): completed/cancelled jobs and events past retention.
   void prune();
@@ -73,6 +82,14 @@ class JobQueue final : public JobSink {
   struct Claimed {
     std::string id, action, input, trace_id, parent_run_id, user_id, org_id, run_at, worker_id;
     std::int64_t attempts = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0, priority = 0;
+    std::uint64_t claim = 0;  // its entry in running_
+    bool counted = false;     // the claim counted its attempt (else begin() does, when it starts)
+  };
+  // What one claim statement took: jobs to run, and how many lease-expired jobs it found with
+  // no attempt left (now dead).
+  struct Claim {
+    std::vector<Claimed> jobs;
+    std::size_t dead = 0;
   };
   // What an attempt ended in: one row of the batched UPDATE.
   struct Finish {
@@ -84,7 +101,8 @@ class JobQueue final : public JobSink {
     std::vector<std::string> queues;  // empty with `others`: every queue not listed
     bool others = false;
     int workers = 0;
-    std::string claim_sql, reclaim_sql;
+    std::string claim_sql, due_sql;  // with and without the pick of expired leases
+    std::chrono::system_clock::time_point expired_look;  // when a claim looks for them next (under mutex_)
     std::deque<Claimed> ready;  // claimed, waiting for a worker (under mutex_)
     int busy = 0;               // workers running a job (under mutex_)
     bool fetching = false;      // a worker is claiming for the group (under mutex_)
@@ -92,10 +110,28 @@ class JobQueue final : public JobSink {
     std::uint64_t drained_signal = ~std::uint64_t(0);
     std::chrono::system_clock::time_point drained_until;
   };
+  // A job this instance holds: its lease is renewed while `deadline` (the attempt's timeout; max
+  // until it starts) is ahead; past it the attempt is failed once (timed_out).
+  struct Running {
+    std::string id, worker, action;
+    std::int64_t attempt = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0;
+    std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
+    bool timed_out = false;
+  };
+  // Workers starting buffered jobs at the same moment: one UPDATE counts them all (begin()).
+  struct StartRound {
+    std::vector<Claimed*> jobs;
+    std::vector<std::string> begun;  // ids the UPDATE matched
+    std::exception_ptr error;
+    bool written = false;
+  };
 
-  std::vector<Claimed> claim(Group& group, const std::string& worker_id, std::int64_t limit);
+  Claim claim(Group& group, const std::string& worker_id, std::int64_t limit, bool count);
   std::int64_t wanted(const Group& group) const;  // under mutex_
+  bool begin(Claimed& job);
   void run(Claimed& job);
+  void time_out(const Running& r, std::chrono::system_clock::time_point now);
+  void forget(std::uint64_t claim);
   void finish(Finish&& f);
   void flush_finishes();
   void finisher();
@@ -113,23 +149,27 @@ class JobQueue final : public JobSink {
   std::chrono::seconds event_retention_;
   std::vector<Group> groups_;
   std::string instance_;  // worker ids are "<instance>-<n>"
-  std::string enqueue_sql_, finish_sql_;
+  std::string enqueue_sql_, start_sql_, finish_sql_;
   std::string notify_url_, channel_;  // PostgreSQL shared by instances: the channel enqueue() notifies
   std::unique_ptr<db::Listener> listener_;
   std::thread listen_thread_;
 
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_, keeper_wake_;
   bool stopping_ = false;
   std::uint64_t signal_ = 0;  // bumped by enqueue: workers look again at once
-  // The jobs this instance runs: id -> (worker id, attempt, the time its timeout ends).
-  struct Running {
-    std::string worker;
-    std::int64_t attempt;
-    std::chrono::system_clock::time_point deadline;
-  };
-  std::map<std::string, Running> running_;
+  // The attempts this instance holds, by claim: the same job can be here twice, an attempt that
+  // timed out still running next to its retry.
+  std::map<std::uint64_t, Running> running_;
+  std::uint64_t claims_ = 0;
+  // When housekeeping looks next (a timeout due sooner wakes it).
+  std::chrono::system_clock::time_point keeper_next_ = std::chrono::system_clock::time_point::max();
   std::vector<std::thread> threads_;
+
+  std::mutex start_mutex_;
+  std::condition_variable start_done_;
+  std::shared_ptr<StartRound> start_next_;  // the round being filled
+  bool start_writing_ = false;
 
   // Finished attempts waiting to be written (by finisher_, or by run_due/stop on their thread).
   std::mutex finish_mutex_;
