@@ -12,6 +12,7 @@
 #include <set>
 
 #include "tests/integration/support/demo_server.hpp"
+#include "tests/integration/support/jobs_app.hpp"
 #include "tests/integration/support/problem.hpp"
 
 namespace bbit {
@@ -21,9 +22,6 @@ using ::testing::AnyOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using Ms = std::chrono::milliseconds;
-
-// Set by CMake: $<TARGET_FILE:jobs-app>.
-const std::string kJobsApp = BUNBASE_JOBS_APP_BIN;
 
 constexpr std::string_view kTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
 const std::string kTraceparent = "00-" + std::string(kTrace) + "-00f067aa0ba902b7-01";
@@ -65,51 +63,6 @@ void write_jobs_config(const TempDir& dir, const std::string& url) {
                  "[persistence]\nflush_interval_ms = 200\n"
                  "[queue]\nworkers = 4\npoll_ms = 50\nlease = \"2s\"\n");
 }
-
-// jobs-app serving from `dir` (its bunbase.toml and database), started and listening.
-class JobsApp {
- public:
-  explicit JobsApp(const TempDir& dir, std::map<std::string, std::string> env = {})
-      : process_(std::make_unique<Process>(
-            kJobsApp, std::vector<std::string>{"serve"},
-            ProcessOptions{.cwd = dir.path(), .env = std::move(env), .name = "jobs-app"})) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::string err = process_->err();
-      std::size_t start = 0;
-      for (auto eol = err.find('\n'); eol != std::string::npos;
-           start = eol + 1, eol = err.find('\n', start)) {
-        boost::system::error_code ec;
-        auto v = boost::json::parse(std::string_view(err).substr(start, eol - start), ec);
-        if (ec || !v.is_object() || !v.get_object().contains("msg") || v.at("msg") != "listening")
-          continue;
-        std::string bind(v.at("meta").at("bind").as_string());
-        port_ = static_cast<unsigned short>(std::stoi(bind.substr(bind.rfind(':') + 1)));
-        return;
-      }
-      if (!process_->running())
-        throw std::runtime_error("jobs-app exited before listening\n" +
-                                 process_->output_for_diagnostics());
-      std::this_thread::sleep_for(Ms(3));
-    }
-    throw std::runtime_error("jobs-app did not log \"listening\" in time\n" +
-                             process_->output_for_diagnostics());
-  }
-  ~JobsApp() {
-    if (::testing::Test::HasFailure())
-      std::cerr << "[ jobs-app " << process_->pid() << " stderr ]\n"
-                << DemoServer::tail(process_->err(), 3000) << "\n";
-    process_->kill_and_reap();
-  }
-
-  unsigned short port() const { return port_; }
-  pid_t pid() const { return process_->pid(); }
-  Process& process() { return *process_; }
-
- private:
-  std::unique_ptr<Process> process_;
-  unsigned short port_ = 0;
-};
 
 // A scratch directory with jobs-app's config; kept (and named) when the test fails.
 class JobsAppTest : public ::testing::Test {

@@ -1,6 +1,7 @@
 // The jobs-app's work: `record` (the queued job), `enqueueMany` (POST /enqueue) and `tick` (a
 // cron trigger every second). Each writes what it did, with its process id, so that a test
 // reading the database can count runs across crashes and instances.
+#include <signal.h>
 #include <unistd.h>
 
 #include <bunbase/bunbase.hpp>
@@ -19,20 +20,26 @@ struct RecordInput {
   bb::String<bb::MinLength<1>, bb::MaxLength<100>> key;
   std::optional<bb::Int<bb::Minimum<0>, bb::Maximum<10000>>> sleepMs;
   std::optional<bb::Int<bb::Minimum<0>, bb::Maximum<1000>>> failTimes;  // the first N attempts fail
+  std::optional<bool> crashAfterFirst;  // attempt 1 kills its process once its row is in `done`
 };
-BOOST_DESCRIBE_STRUCT(RecordInput, (), (key, sleepMs, failTimes))
+BOOST_DESCRIBE_STRUCT(RecordInput, (), (key, sleepMs, failTimes, crashAfterFirst))
 struct RecordOutput {
   std::int64_t attempt = 0;
 };
 BOOST_DESCRIBE_STRUCT(RecordOutput, (), (attempt))
 
-// Sleeps, then counts this attempt; fails while the key has had at most failTimes attempts,
-// else adds a row to `done`. A process killed during the sleep leaves no trace of the attempt.
+// Notes its start in `starts`, sleeps, then counts this attempt; fails while the key has had at
+// most failTimes attempts, else adds a row to `done`. A process killed during the sleep leaves
+// only the start. With crashAfterFirst, the first attempt kills its own process after `done`:
+// the work is done and its completion never written (the job is delivered again).
 bb::Action record() {
   return bb::action<RecordInput, RecordOutput>(
       {.name = "record",
        .description = "A job: sleeps, fails the first failTimes attempts, records its run"},
       [](const RecordInput& in, bb::Context& ctx) {
+        ctx.db.exec("INSERT INTO starts (key, pid, detail, at_ms) VALUES ($1, $2, $3, $4)",
+                    {std::string(in.key), static_cast<std::int64_t>(getpid()), std::string(ctx.trigger.detail),
+                     now_ms()});
         if (in.sleepMs) std::this_thread::sleep_for(std::chrono::milliseconds(in.sleepMs->value));
         const std::string key = in.key;
         ctx.db.exec("INSERT INTO attempts (key, pid, at_ms) VALUES ($1, $2, $3)",
@@ -49,6 +56,8 @@ bb::Action record() {
             "INSERT INTO done (key, attempt, pid, detail, at_ms) VALUES ($1, $2, $3, $4, $5)",
             {key, attempt, static_cast<std::int64_t>(getpid()), std::string(ctx.trigger.detail),
              now_ms()});
+        if (in.crashAfterFirst.value_or(false) && std::string_view(ctx.trigger.detail).ends_with(" attempt 1"))
+          ::kill(::getpid(), SIGKILL);
         return RecordOutput{attempt};
       });
 }
@@ -60,11 +69,12 @@ struct EnqueueInput {
   // Passed on unchecked: the job's own schema is what must refuse a bad one.
   std::optional<std::int64_t> sleepMs;
   std::optional<std::int64_t> failTimes;
+  std::optional<bool> crashAfterFirst;
   std::optional<bb::Int<bb::Minimum<1>, bb::Maximum<100>>> maxAttempts;
   std::optional<bb::Int<bb::Minimum<1>, bb::Maximum<60000>>> backoffMs;
 };
 BOOST_DESCRIBE_STRUCT(EnqueueInput, (),
-                      (count, prefix, action, sleepMs, failTimes, maxAttempts, backoffMs))
+                      (count, prefix, action, sleepMs, failTimes, crashAfterFirst, maxAttempts, backoffMs))
 struct EnqueueOutput {
   std::vector<std::string> jobIds;
 };
@@ -86,6 +96,7 @@ bb::Action enqueue_many() {
           boost::json::object input{{"key", prefix + std::to_string(i)}};
           if (in.sleepMs) input["sleepMs"] = *in.sleepMs;
           if (in.failTimes) input["failTimes"] = *in.failTimes;
+          if (in.crashAfterFirst) input["crashAfterFirst"] = *in.crashAfterFirst;
           out.jobIds.push_back(
               ctx.queue.add(action, boost::json::value(std::move(input)), options).id);
         }
