@@ -7,9 +7,10 @@
 
 namespace bb::auth {
 
-using Password = String<MinLength<8>, MaxLength<256>>;
+// Passwords and tokens are bb::Secret: never recorded (the run history keeps "[redacted]").
+using Password = bb::Secret<String<MinLength<8>, MaxLength<256>>>;
 using PersonName = String<MinLength<1>, MaxLength<200>>;
-using Secret = String<MinLength<1>, MaxLength<200>>;
+using Token = bb::Secret<String<MinLength<1>, MaxLength<200>>>;
 
 struct UserView {
   std::string id, email, name;
@@ -25,29 +26,37 @@ struct SignUpInput {
 };
 BOOST_DESCRIBE_STRUCT(SignUpInput, (), (email, password, name))
 
+// What sign-up answers, whether the email was free or taken (OWASP: no telling accounts apart).
+enum class SignUpStatus { verification_sent };
+BOOST_DESCRIBE_ENUM(SignUpStatus, verification_sent)
+struct SignUpOutput {
+  SignUpStatus status = SignUpStatus::verification_sent;
+};
+BOOST_DESCRIBE_STRUCT(SignUpOutput, (), (status))
+
 struct SignInInput {
   Email email;
-  String<MinLength<1>, MaxLength<256>> password;  // any length may have been set elsewhere
+  bb::Secret<String<MinLength<1>, MaxLength<256>>> password;  // any length may have been set elsewhere
 };
 BOOST_DESCRIBE_STRUCT(SignInInput, (), (email, password))
 
 // A new session: the token is shown once (it is also set as the bb_session cookie).
 struct SessionOutput {
   UserView user;
-  std::string token;
+  bb::Secret<> token;
   std::string expires_at;
 };
 BOOST_DESCRIBE_STRUCT(SessionOutput, (), (user, token, expires_at))
 
 struct ChangePasswordInput {
-  String<MinLength<1>, MaxLength<256>> current_password;
+  bb::Secret<String<MinLength<1>, MaxLength<256>>> current_password;
   Password new_password;
 };
 BOOST_DESCRIBE_STRUCT(ChangePasswordInput, (), (current_password, new_password))
 
 // Every session was revoked; a session-authenticated caller gets a fresh one.
 struct ChangePasswordOutput {
-  std::optional<std::string> token;
+  std::optional<bb::Secret<>> token;
   std::optional<std::string> expires_at;
 };
 BOOST_DESCRIBE_STRUCT(ChangePasswordOutput, (), (token, expires_at))
@@ -71,7 +80,7 @@ BOOST_DESCRIBE_STRUCT(ApiKeyView, (), (id, name, prefix, scopes, last_used_at, e
 
 struct CreatedApiKey {
   ApiKeyView api_key;
-  std::string key;  // shown once
+  bb::Secret<> key;  // shown once
 };
 BOOST_DESCRIBE_STRUCT(CreatedApiKey, (), (api_key, key))
 
@@ -86,7 +95,7 @@ struct ApiKeyId {
 BOOST_DESCRIBE_STRUCT(ApiKeyId, (), (id))
 
 struct TokenInput {
-  Secret token;
+  Token token;
 };
 BOOST_DESCRIBE_STRUCT(TokenInput, (), (token))
 
@@ -96,7 +105,7 @@ struct EmailInput {
 BOOST_DESCRIBE_STRUCT(EmailInput, (), (email))
 
 struct ResetPasswordInput {
-  Secret token;
+  Token token;
   Password password;
 };
 BOOST_DESCRIBE_STRUCT(ResetPasswordInput, (), (token, password))

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "bunbase/core/time.hpp"
+#include "bunbase/core/token_mask.hpp"
 #include "src/auth/smtp.hpp"
 
 namespace bb::auth {
@@ -29,7 +30,11 @@ int deliver_outbox(db::Database& db, Log& log, const Config::Auth::Smtp& smtp) {
       db.exec("UPDATE mail_outbox SET attempts = attempts + 1, error = $1 WHERE id = $2", {*error, id});
       log.warn("mail not sent", {{"mailId", id}, {"kind", mail.kind}, {"error", *error}});
     } else {
-      db.exec("UPDATE mail_outbox SET attempts = attempts + 1, sent_at = $1, error = NULL WHERE id = $2", {iso_now(), id});
+      // Sent: the outbox keeps what was sent, not the link's token (the recipient has it now).
+      std::string kept = mail.text;
+      mask_tokens(kept);
+      db.exec("UPDATE mail_outbox SET attempts = attempts + 1, sent_at = $1, error = NULL, body_text = $3 WHERE id = $2",
+              {iso_now(), id, kept});
       ++sent;
     }
   }

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <unistd.h>
 
+#include "bunbase/core/token_mask.hpp"
 #include "bunbase/runtime/write_buffer.hpp"
 #include "src/util/iso_time.hpp"
 
@@ -14,13 +15,25 @@ ConsoleLog::ConsoleLog(Options options) : options_(std::move(options)) {
   color_ = tty && !json_;
 }
 
+namespace {
+
+// The run's log line as action_logs keeps it, without tokens (see token_mask.hpp).
+LogRecord run_record(LogLevel level, std::string_view message, const boost::json::object& meta,
+                     const LogScope& scope, std::string now) {
+  LogRecord r{std::string(scope.run_id), std::string(to_string(level)), std::string(message),
+              meta.empty() ? "" : boost::json::serialize(meta), std::move(now)};
+  mask_tokens(r.message);
+  mask_tokens(r.meta);
+  return r;
+}
+
+}  // namespace
+
 void ConsoleLog::write(LogLevel level, std::string_view message, const boost::json::object& meta,
                        const LogScope& scope) {
   std::string now = util::iso_now();
   if (level < options_.level) {
-    if (buffer_ && !scope.run_id.empty())
-      buffer_->push(LogRecord{std::string(scope.run_id), std::string(to_string(level)), std::string(message),
-                              meta.empty() ? "" : boost::json::serialize(meta), std::move(now)});
+    if (buffer_ && !scope.run_id.empty()) buffer_->push(run_record(level, message, meta, scope, std::move(now)));
     return;
   }
   std::string line;
@@ -50,16 +63,13 @@ void ConsoleLog::write(LogLevel level, std::string_view message, const boost::js
     if (!scope.trace_id.empty()) line.append(" trace=").append(scope.trace_id.substr(0, 8));
   }
   line += '\n';
+  mask_tokens(line);  // a mail's link in development, a token someone put in a message
   {
     std::lock_guard lock(mutex_);
     std::fwrite(line.data(), 1, line.size(), options_.out);
     std::fflush(options_.out);
   }
-  if (buffer_ && !scope.run_id.empty()) {
-    buffer_->push(LogRecord{std::string(scope.run_id), std::string(to_string(level)),
-                            std::string(message), meta.empty() ? "" : boost::json::serialize(meta),
-                            std::move(now)});
-  }
+  if (buffer_ && !scope.run_id.empty()) buffer_->push(run_record(level, message, meta, scope, std::move(now)));
 }
 
 void ConsoleLog::system(LogLevel level, std::string_view message, const boost::json::object& meta) {

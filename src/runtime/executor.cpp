@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "bunbase/core/token_mask.hpp"
 #include "bunbase/db/database.hpp"
 #include "bunbase/runtime/config.hpp"
 #include "bunbase/runtime/write_buffer.hpp"
@@ -201,6 +202,10 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
                                                                               : std::string(inv.input_text);
     if (result.error) rec.error = boost::json::serialize(error_record(*result.error, cause));
     else rec.output = recorded(result.output, redact, *ra.action->output);
+    // Tokens outside any secret member (an unknown query parameter, an error's text) go too.
+    mask_tokens(rec.input);
+    mask_tokens(rec.output);
+    mask_tokens(rec.error);
     rec.duration_ms = result.duration_ms;
     rec.started_at = util::iso_time(started_wall);
     buffer_->push(std::move(rec));

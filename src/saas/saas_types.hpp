@@ -96,7 +96,7 @@ BOOST_DESCRIBE_STRUCT(InvitationView, (),
 
 struct CreatedInvitation {
   InvitationView invitation;
-  std::string token;  // shown once: only its hash is stored
+  Secret<> token;  // shown once: only its hash is stored
 };
 BOOST_DESCRIBE_STRUCT(CreatedInvitation, (), (invitation, token))
 
@@ -112,7 +112,7 @@ struct InvitationInput {
 BOOST_DESCRIBE_STRUCT(InvitationInput, (), (orgId, invitationId))
 
 struct InvitationTokenInput {
-  String<MinLength<1>, MaxLength<200>> token;
+  Secret<String<MinLength<1>, MaxLength<200>>> token;
 };
 BOOST_DESCRIBE_STRUCT(InvitationTokenInput, (), (token))
 
