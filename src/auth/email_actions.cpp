@@ -6,50 +6,11 @@
 #include "bunbase/auth/password.hpp"
 #include "bunbase/auth/tokens.hpp"
 #include "src/auth/auth_types.hpp"
+#include "src/auth/email_tokens.hpp"
 
 namespace bb::auth {
 
 namespace {
-
-constexpr std::string_view kTokenPrefix = "bbt_";
-
-// Stores a token for the user, bound to the address it is mailed to, and returns it (only its
-// hash is kept).
-std::string issue_token(db::Database& db, const std::string& user_id, std::string_view email, std::string_view purpose,
-                        std::chrono::seconds ttl) {
-  std::string token = random_token(kTokenPrefix);
-  db.exec(
-      "INSERT INTO auth_tokens (id, user_id, purpose, email, token_hash, expires_at, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      {new_id(), user_id, purpose, email, token_hash(token), iso_in(ttl), iso_now()});
-  return token;
-}
-
-// Marks the token used and returns its user, or throws: unknown, used and expired tokens, and
-// tokens mailed to an address the account no longer has, all get the same answer. The UPDATE's
-// WHERE makes "use once" hold under concurrent requests.
-std::string redeem_token(db::Database& db, std::string_view token, std::string_view purpose) {
-  const std::string hash = token_hash(token), now = iso_now();
-  auto row = db.query_one(
-      "SELECT t.id, t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id "
-      "WHERE t.token_hash = $1 AND t.purpose = $2 AND t.email = u.email",
-      {hash, purpose});
-  if (!row || db.exec("UPDATE auth_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
-                      {now, row->at("id")}) != 1)
-    throw Error(ErrorCode::invalid_argument, "this link is invalid, used or expired").with_code("invalid_token");
-  return std::string(row->at("user_id").as_string());
-}
-
-std::string link(const Context& ctx, std::string_view path, std::string_view token) {
-  std::string base = ctx.config ? ctx.config->auth.public_url : "http://localhost:3000";
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + std::string(path) + "?token=" + std::string(token);
-}
-
-const Config& cfg(const Context& ctx) {
-  static const Config defaults;
-  return ctx.config ? *ctx.config : defaults;
-}
 
 Action request_email_verification() {
   return action<Empty, Accepted>(
@@ -61,13 +22,7 @@ Action request_email_verification() {
       [](const Empty&, Context& ctx) {
         UserView user = load_user(ctx, ctx.auth.user_id);
         if (user.email_verified) return Accepted{};
-        ctx.db.transaction([&](db::Database& tx) {
-          std::string token = issue_token(tx, user.id, user.email, "verify_email", cfg(ctx).auth.verification_expiry);
-          send_mail(ctx, tx, {.to = user.email,
-                          .subject = "Verify your email",
-                          .text = "Open this link to verify your email: " + link(ctx, "/verify-email", token),
-                          .kind = "verify_email"});
-        });
+        ctx.db.transaction([&](db::Database& tx) { send_verification(ctx, tx, user.id, user.email); });
         return Accepted{};
       });
 }
@@ -95,7 +50,7 @@ Action request_password_reset(SharedAuthState state) {
        .description = "Emails a password reset link; answers the same whether or not the account exists",
        .triggers = {triggers::api("POST", "/password-reset/request", {.status = 202})}},
       [state](const EmailInput& in, Context& ctx) {
-        state->limit_attempt(ctx, in.email);
+        state->mail_limits().check(ctx, in.email);  // never the sign-in budget
         auto row = ctx.db.query_one("SELECT id, email FROM users WHERE email = $1", {in.email});
         if (!row) return Accepted{};
         ctx.db.transaction([&](db::Database& tx) {
@@ -118,7 +73,7 @@ Action reset_password(SharedAuthState state) {
        .guards = {guards::rate_limit({.limit = 20, .window = std::chrono::minutes(15)})},
        .redact = {"token", "password"}},
       [state](const ResetPasswordInput& in, Context& ctx) {
-        std::string hash = hash_password(in.password, state->params());
+        std::string hash = state->hash(in.password);
         ctx.db.transaction([&](db::Database& tx) {
           std::string user_id = redeem_token(tx, in.token, "reset_password");
           tx.exec("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", {hash, iso_now(), user_id});

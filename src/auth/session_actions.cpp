@@ -4,6 +4,7 @@
 #include "bunbase/auth/identity.hpp"
 #include "bunbase/auth/password.hpp"
 #include "src/auth/auth_types.hpp"
+#include "src/auth/email_tokens.hpp"
 
 namespace bb::auth {
 
@@ -28,27 +29,33 @@ SessionOutput new_session(Context& ctx, const std::string& user_id) {
   return {.user = load_user(ctx, user_id), .token = std::move(s.token), .expires_at = std::move(s.expires_at)};
 }
 
+// The same answer for a free and a taken email, in about the same time (a hash either way): a
+// free one gets the account and a verification link, a taken one's owner a note that someone
+// tried. Nobody is signed in: the new account signs in with signIn.
 Action sign_up(SharedAuthState state) {
-  return action<SignUpInput, SessionOutput>(
+  return action<SignUpInput, SignUpOutput>(
       {.name = "signUp",
-       .description = "Creates an account with an email and a password, and signs it in",
-       .triggers = {triggers::api("POST", "/sign-up", {.status = 201})},
-       .redact = {"password", "token"}},
+       .description = "Creates an account and mails a verification link; answers the same when the email is taken "
+                      "(its owner is told by email). Sign in with signIn",
+       .triggers = {triggers::api("POST", "/sign-up", {.status = 202})},
+       .redact = {"password"}},
       [state](const SignUpInput& in, Context& ctx) {
         check_same_origin(ctx);
-        state->limit_attempt(ctx, in.email);
-        std::string hash = hash_password(in.password, state->params());
+        state->mail_limits().check(ctx, in.email);
+        std::string hash = state->hash(in.password);
         std::string id = new_id();
         try {
-          ctx.db.exec("INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)",
-                      {id, in.email, in.name, hash});
+          ctx.db.transaction([&](db::Database& tx) {
+            tx.exec("INSERT INTO users (id, email, name, password_hash) VALUES ($1, $2, $3, $4)",
+                    {id, in.email, in.name, hash});
+            send_verification(ctx, tx, id, in.email);
+          });
+          ctx.log.info("user signed up", {{"userId", id}});
         } catch (const db::DbError& e) {
-          if (e.kind() == db::DbError::Kind::unique_violation)
-            throw Error(ErrorCode::conflict, "an account with this email already exists").with_code("email_taken");
-          throw;
+          if (e.kind() != db::DbError::Kind::unique_violation) throw;
+          send_sign_up_attempt(ctx, in.email);
         }
-        ctx.log.info("user signed up", {{"userId", id}});
-        return new_session(ctx, id);
+        return SignUpOutput{};
       });
 }
 
@@ -60,16 +67,30 @@ Action sign_in(SharedAuthState state) {
        .redact = {"password", "token"}},
       [state](const SignInInput& in, Context& ctx) {
         check_same_origin(ctx);
-        state->limit_attempt(ctx, in.email);
+        auto attempt = state->sign_in_limits().begin(ctx, in.email);
         auto row = ctx.db.query_one("SELECT id, password_hash FROM users WHERE email = $1", {in.email});
         const bool has_hash = row && row->at("password_hash").is_string();
-        // An unknown email costs one verification too: no telling accounts apart by timing.
-        std::string stored = has_hash ? std::string(row->at("password_hash").as_string()) : state->dummy_hash();
-        if (!verify_password(in.password, stored) || !has_hash) throw invalid_credentials();
+        const std::string stored = has_hash ? std::string(row->at("password_hash").as_string()) : std::string();
+        // On a hash thread: the check (an unknown email costs one too: no telling accounts apart
+        // by timing) and, when the stored hash is weaker than configured, its replacement.
+        struct Verdict {
+          bool right = false;
+          std::optional<std::string> rehash;
+        };
+        Verdict v = state->hashes().run([&] {
+          Verdict out;
+          out.right = verify_password(in.password, has_hash ? stored : state->dummy_hash()) && has_hash;
+          if (out.right && needs_rehash(stored, state->params())) out.rehash = hash_password(in.password, state->params());
+          return out;
+        });
+        if (!v.right) {
+          attempt.failed();
+          throw invalid_credentials();
+        }
+        attempt.succeeded();
         std::string id(row->at("id").as_string());
-        if (needs_rehash(stored, state->params()))
-          ctx.db.exec("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
-                      {hash_password(in.password, state->params()), iso_now(), id});
+        if (v.rehash)
+          ctx.db.exec("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", {*v.rehash, iso_now(), id});
         return new_session(ctx, id);
       });
 }
@@ -108,15 +129,24 @@ Action change_password(SharedAuthState state) {
        .redact = {"current_password", "new_password", "token"}},
       [state](const ChangePasswordInput& in, Context& ctx) {
         if (!ctx.auth.is_user()) throw Error(ErrorCode::invalid_argument, "the system principal has no password");
-        state->limit_attempt(ctx, "user:" + ctx.auth.user_id);
+        // Guesses at the current password count as failed sign-ins for the account, from
+        // whatever address they come (the caller holds a session, maybe a stolen one).
+        auto attempt = state->sign_in_limits().begin(ctx, "user:" + ctx.auth.user_id, true);
         auto row = ctx.db.query_one("SELECT password_hash FROM users WHERE id = $1", {ctx.auth.user_id});
-        if (!row || !row->at("password_hash").is_string() ||
-            !verify_password(in.current_password, row->at("password_hash").as_string()))
+        const bool has_hash = row && row->at("password_hash").is_string();
+        const std::string stored = has_hash ? std::string(row->at("password_hash").as_string()) : std::string();
+        std::optional<std::string> hash = state->hashes().run([&]() -> std::optional<std::string> {
+          if (!has_hash || !verify_password(in.current_password, stored)) return std::nullopt;
+          return hash_password(in.new_password, state->params());
+        });
+        if (!hash) {
+          attempt.failed();
           throw Error(ErrorCode::permission_denied, "the current password is wrong").with_code("wrong_password");
-        std::string hash = hash_password(in.new_password, state->params());
+        }
+        attempt.succeeded();
         ChangePasswordOutput out;
         ctx.db.transaction([&](db::Database& tx) {
-          tx.exec("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", {hash, iso_now(), ctx.auth.user_id});
+          tx.exec("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3", {*hash, iso_now(), ctx.auth.user_id});
           tx.exec("DELETE FROM sessions WHERE user_id = $1", {ctx.auth.user_id});
         });
         if (ctx.auth.via == Auth::Via::session) {

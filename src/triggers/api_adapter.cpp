@@ -260,7 +260,8 @@ void ApiAdapter::run(http::Exchange& ex, const Route& route, Invocation inv) {
     ex.response.status = 0;  // an error's status wins over one the handler set
     ex.content_type = "application/problem+json";
     ex.body_out = http::problem_json(e, 0, ex.path(), trace);
-    if (e.kind() == ErrorCode::rate_limited && e.details().is_object())
+    // 429, and 503 for a momentary refusal (busy): when to come back.
+    if ((e.kind() == ErrorCode::rate_limited || e.kind() == ErrorCode::unavailable) && e.details().is_object())
       if (const auto* ra = e.details().get_object().if_contains("retry_after"))
         ex.response.headers.emplace_back("Retry-After", json::serialize(*ra));
   }

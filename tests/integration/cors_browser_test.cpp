@@ -33,9 +33,11 @@ TEST(CorsBrowser, TheListedOriginCallsWithCredentialsAndAnotherIsBlocked) {
 
   const auto& allowed = report.at("allowed").as_object();
   EXPECT_EQ(allowed.at("origin"), page_origin.c_str());
-  EXPECT_EQ(allowed.at("signUp").at("status"), 201) << c.out;
-  EXPECT_EQ(allowed.at("signUp").at("email"), "allowed@example.com") << c.out;
+  EXPECT_EQ(allowed.at("signUp").at("status"), 202) << c.out;
+  EXPECT_EQ(allowed.at("signUp").at("body"), json::parse(R"({"status":"verification_sent"})")) << c.out;
   EXPECT_TRUE(allowed.at("signUp").at("traceparent").is_string()) << "exposed to the page: " << c.out;
+  EXPECT_EQ(allowed.at("signIn").at("status"), 200) << c.out;
+  EXPECT_EQ(allowed.at("signIn").at("email"), "allowed@example.com") << c.out;
   EXPECT_EQ(allowed.at("me").at("status"), 200) << "the session cookie went along: " << c.out;
   EXPECT_EQ(allowed.at("me").at("email"), "allowed@example.com");
   EXPECT_EQ(allowed.at("ping").at("status"), 200) << c.out;
@@ -43,7 +45,7 @@ TEST(CorsBrowser, TheListedOriginCallsWithCredentialsAndAnotherIsBlocked) {
   EXPECT_EQ(allowed.at("meAfter").at("status"), 401) << c.out;
 
   const auto& denied = report.at("denied").as_object();
-  for (const char* call : {"signUp", "me", "ping", "signOut"})
+  for (const char* call : {"signUp", "signIn", "me", "ping", "signOut"})
     EXPECT_TRUE(denied.at(call).as_object().contains("error")) << call << " must be blocked by the browser: " << c.out;
   Db db(server.db_url());
   EXPECT_EQ(db.query("SELECT id FROM users WHERE email = ?", {"denied@example.com"}).size(), 0u)

@@ -45,11 +45,13 @@ TEST(Lifecycle, SigtermFlushesTheRunHistory) {
   EXPECT_THAT(server.process().err(), HasSubstr(R"("msg":"stopped")"));
 
   Db db(server.db_url());
-  // DemoServer's own sign-up of the owner is the one run besides this test's four
+  // DemoServer's own sign-up and sign-in of the owner are the runs besides this test's four
   EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'signUp'"), 1);
+  EXPECT_EQ(db.count("SELECT count(*) FROM action_runs WHERE action_name = 'signIn'"), 1);
   // (createUser's user.created also runs the onboarding module in the background: not counted here)
   auto runs = db.query(
-      "SELECT * FROM action_runs WHERE action_name <> 'signUp' AND module_name IS DISTINCT FROM 'onboarding' ORDER BY id");
+      "SELECT * FROM action_runs WHERE action_name NOT IN ('signUp', 'signIn') AND module_name IS DISTINCT FROM 'onboarding' "
+      "ORDER BY id");
   ASSERT_EQ(runs.size(), 4u);
   std::map<std::string, Db::Row> by_action;
   for (auto& r : runs) by_action[*r["action_name"]] = r;
@@ -246,9 +248,11 @@ TEST(Lifecycle, ReadyzIs503UntilMigrationsAreApplied) {
   EXPECT_EQ(ready.status, 200) << ready;
   // the migrated tables serve: a sign-up, then the guarded create as that user, refused while it
   // is a plain user and accepted once the demo's migrated role column makes it an admin
-  Response signed_up = http(server.port(), "POST", "/auth/sign-up",
-                            R"({"email":"owner@example.com","password":"correct horse","name":"Owner"})");
-  ASSERT_EQ(signed_up.status, 201) << signed_up;
+  Response up = http(server.port(), "POST", "/auth/sign-up",
+                     R"({"email":"owner@example.com","password":"correct horse","name":"Owner"})");
+  ASSERT_EQ(up.status, 202) << up;
+  Response signed_up = http(server.port(), "POST", "/auth/sign-in", R"({"email":"owner@example.com","password":"correct horse"})");
+  ASSERT_EQ(signed_up.status, 200) << signed_up;
   const std::string token = str(signed_up.json().at("token"));
   const std::string body = R"({"email":"m@example.com","name":"M"})";
   expect_problem(http(server.port(), "POST", "/users", body, {{"Authorization", "Bearer " + token}}), 403,

@@ -40,7 +40,8 @@ TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
 
   Db db(server.db_url());
   ASSERT_TRUE(eventually([&] {
-    return db.count("SELECT count(*) FROM mail_outbox WHERE kind = 'verify_email' AND sent_at IS NOT NULL") == 1;
+    // The owner's sign-up's link and the one asked for.
+    return db.count("SELECT count(*) FROM mail_outbox WHERE kind = 'verify_email' AND sent_at IS NOT NULL") == 2;
   })) << server.process().output_for_diagnostics();
   auto row = db.query("SELECT attempts, error FROM mail_outbox WHERE kind = 'verify_email'").at(0);
   EXPECT_EQ(row["attempts"], "1");
@@ -56,11 +57,37 @@ TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
   smtp.kill_and_reap();
 }
 
+// Sign-up with a taken email answers like a fresh one (auth_test.cpp); the one who learns of it is
+// the owner, by a message that goes out like any other.
+TEST(Mail, ASignUpWithATakenEmailTellsItsOwner) {
+  TempDir smtp_dir;
+  const unsigned short smtp_port = free_port();
+  Process smtp("/usr/bin/python3", {"-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer",
+                                    "127.0.0.1:" + std::to_string(smtp_port)},
+               {.cwd = smtp_dir.path(), .name = "smtpd"});
+  ASSERT_TRUE(eventually([&] { return !port_closed(smtp_port); })) << smtp.output_for_diagnostics();
+
+  DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)}}});
+  Response r = http(server.port(), "POST", "/auth/sign-up",
+                    R"({"email":"Owner@Example.com","password":"someone else's","name":"Not The Owner"})", {{"Authorization", ""}});
+  ASSERT_EQ(r.status, 202) << r;
+  EXPECT_EQ(r.body, R"({"status":"verification_sent"})");
+  ASSERT_TRUE(eventually([&] { return smtp.out().find("Subject: Someone tried to sign up with your email") != std::string::npos; }))
+      << smtp.output_for_diagnostics() << server.process().output_for_diagnostics();
+  const std::string received = smtp.out();
+  EXPECT_THAT(received, HasSubstr("To: owner@example.com")) << "the address the account holds";
+  EXPECT_THAT(received, HasSubstr("sign in with your password at http://localhost:3000/"));
+  EXPECT_THAT(received, HasSubstr("reset your password"));
+  EXPECT_EQ(received.find("someone else's"), std::string::npos) << "never the password that was tried";
+  EXPECT_EQ(server.stop(SIGTERM), 0);
+  smtp.kill_and_reap();
+}
+
 TEST(Mail, AnUnreachableSmtpServerIsRecordedAndRetriedAndTheServerKeepsServing) {
   DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(free_port())}}});
   ASSERT_EQ(http(server.port(), "POST", "/auth/verify-email/request").status, 202);
   Db db(server.db_url());
-  ASSERT_TRUE(eventually([&] { return db.count("SELECT count(*) FROM mail_outbox WHERE attempts >= 2") == 1; }))
+  ASSERT_TRUE(eventually([&] { return db.count("SELECT count(*) FROM mail_outbox WHERE attempts >= 2") == 2; }))
       << server.process().output_for_diagnostics();
   auto row = db.query("SELECT sent_at, error FROM mail_outbox").at(0);
   EXPECT_FALSE(row["sent_at"].has_value());

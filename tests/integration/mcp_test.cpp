@@ -61,10 +61,13 @@ std::string create_api_key(const DemoServer& s) {
 
 // Signs up a user that is not one of the demo's admins; returns its bearer token.
 std::string member_token(const DemoServer& s) {
-  Response r = http(s.port(), "POST", "/auth/sign-up",
-                    R"({"email":"member@example.com","password":"correct horse","name":"Member"})",
+  Response up = http(s.port(), "POST", "/auth/sign-up",
+                     R"({"email":"member@example.com","password":"correct horse","name":"Member"})",
+                     {{"Authorization", ""}});
+  if (up.status != 202) throw std::runtime_error("sign-up: " + std::to_string(up.status) + " " + up.body);
+  Response r = http(s.port(), "POST", "/auth/sign-in", R"({"email":"member@example.com","password":"correct horse"})",
                     {{"Authorization", ""}});
-  if (r.status != 201) throw std::runtime_error("sign-up: " + std::to_string(r.status) + " " + r.body);
+  if (r.status != 200) throw std::runtime_error("sign-in: " + std::to_string(r.status) + " " + r.body);
   return std::string(r.json().at("token").as_string());
 }
 

@@ -115,14 +115,14 @@ class OrgIsolation : public ::testing::Test {
  protected:
   OrgIsolation() : server(options(config_dir_)) {}
 
-  // The demo's config with a sign-in/sign-up limit these suites do not reach (they sign up
-  // dozens of users from one IP); the server signs nobody in: every user here is explicit.
+  // The demo's config with sign-in and mail (sign-up) limits these suites do not reach (they sign
+  // up dozens of users from one IP); the server signs nobody in: every user here is explicit.
   static ServerOptions options(const TempDir& dir) {
     write_demo_config(dir.path());
     std::string config = read_file(dir / "bunbase.toml");
     auto at = config.find("[auth]\n");
     if (at == std::string::npos) throw std::runtime_error("the demo config has no [auth] table");
-    config.insert(at + 7, "sign_in_limit = 100000\n");
+    config.insert(at + 7, "sign_in_limit = 100000\nmail_client_limit = 100000\n");
     write_file(dir / "bunbase.toml", config);
     return {.args = {"--config", (dir / "bunbase.toml").string(), "serve"}, .sign_in = false};
   }
@@ -155,13 +155,13 @@ class OrgIsolation : public ::testing::Test {
 
   User sign_up(const std::string& email) {
     boost::json::object body{{"email", email}, {"password", kPassword}, {"name", "Person " + email}};
-    Response r = must(http(server.port(), "POST", "/auth/sign-up", boost::json::serialize(body)), 201, "sign up " + email);
-    return {str(r.json().at("user").at("id")), email, str(r.json().at("token"))};
+    must(http(server.port(), "POST", "/auth/sign-up", boost::json::serialize(body)), 202, "sign up " + email);
+    return sign_in(User{"", email, ""});
   }
   User sign_in(const User& u) {
     boost::json::object body{{"email", u.email}, {"password", kPassword}};
     Response r = must(http(server.port(), "POST", "/auth/sign-in", boost::json::serialize(body)), 200, "sign in " + u.email);
-    return {u.id, u.email, str(r.json().at("token"))};
+    return {str(r.json().at("user").at("id")), u.email, str(r.json().at("token"))};
   }
 
   std::string create_org(const User& u, const std::string& slug) {

@@ -17,9 +17,10 @@ TEST(PostgresOutage, RequestsGetA503WhileTheServerIsDownAndTheAppRecoversWithout
   const std::string schema = pg.create_schema("outage");
   DemoServer server({.env = {{"DATABASE_URL", pg.schema_url(schema)}}, .sign_in = false});
   const unsigned short port = server.port();
-  Response signed_up = http(port, "POST", "/auth/sign-up",
-                            R"({"email":"ada@example.com","password":"correct horse","name":"Ada"})");
-  ASSERT_EQ(signed_up.status, 201) << signed_up;
+  Response up = http(port, "POST", "/auth/sign-up", R"({"email":"ada@example.com","password":"correct horse","name":"Ada"})");
+  ASSERT_EQ(up.status, 202) << up;
+  Response signed_up = http(port, "POST", "/auth/sign-in", R"({"email":"ada@example.com","password":"correct horse"})");
+  ASSERT_EQ(signed_up.status, 200) << signed_up;
   const Headers bearer = {{"Authorization", "Bearer " + std::string(signed_up.json().at("token").as_string())}};
   ASSERT_EQ(http(port, "GET", "/auth/me", "", bearer).status, 200);
 

@@ -93,7 +93,9 @@ TEST(ReverseProxy, TheAppSeesTheClientNginxSawWhenNginxIsTrusted) {
   Nginx nginx(server.port());
 
   Response up = http_from("127.0.0.2", nginx.port(), "POST", "/auth/sign-up", up_body("two@example.com"));
-  ASSERT_EQ(up.status, 201) << up;
+  ASSERT_EQ(up.status, 202) << up;
+  Response first = http_from("127.0.0.2", nginx.port(), "POST", "/auth/sign-in", body_of("two@example.com"));
+  ASSERT_EQ(first.status, 200) << first;
   EXPECT_EQ(session_ip(server, "two@example.com"), "127.0.0.2") << "the client nginx saw, not nginx itself";
   Response in = http_from("127.0.0.3", nginx.port(), "POST", "/auth/sign-in", body_of("two@example.com"));
   ASSERT_EQ(in.status, 200) << in;
@@ -112,12 +114,12 @@ TEST(ReverseProxy, TheAppSeesTheClientNginxSawWhenNginxIsTrusted) {
   EXPECT_EQ(session_ip(server, "two@example.com"), "127.0.0.4");
 }
 
-// The per-IP sign-in budget is per client behind the proxy (trusted), and one budget for the
-// whole app without trusted_proxies: the defect this setting exists for.
+// The per-client sign-in budget (failures, any email) is per client behind the proxy (trusted),
+// and one budget for the whole app without trusted_proxies: the defect this setting exists for.
 TEST(ReverseProxy, EachClientHasItsOwnSignInBudget) {
   NoDefaultHeaders plain;
   auto limited = [](std::string& t) {
-    t.insert(t.find("[auth]\n") + 7, "sign_in_limit = 3\n");
+    t.insert(t.find("[auth]\n") + 7, "sign_in_client_limit = 3\n");
   };
   auto exhaust = [](unsigned short port, const std::string& from, const std::string& tag) {
     std::vector<int> statuses;
@@ -168,8 +170,11 @@ TEST(ReverseProxy, CookiesAreSecureWhenTheClientCameOverHttps) {
   NoDefaultHeaders plain;
   DemoServer server(behind_proxy());  // development: Secure only when the client used https
   Nginx nginx(server.port());
-  Response http_site = http_from("127.0.0.2", nginx.port(), "POST", "/auth/sign-up", up_body("plain@example.com"));
-  ASSERT_EQ(http_site.status, 201) << http_site;
+  Response up = http_from("127.0.0.2", nginx.port(), "POST", "/auth/sign-up", up_body("plain@example.com"));
+  ASSERT_EQ(up.status, 202) << up;
+  EXPECT_FALSE(session_set_cookie(up).has_value()) << "sign-up signs nobody in\n" << up;
+  Response http_site = http_from("127.0.0.2", nginx.port(), "POST", "/auth/sign-in", body_of("plain@example.com"));
+  ASSERT_EQ(http_site.status, 200) << http_site;
   auto plain_cookie = session_set_cookie(http_site);
   ASSERT_TRUE(plain_cookie);
   EXPECT_EQ(plain_cookie->find("Secure"), std::string::npos) << *plain_cookie;

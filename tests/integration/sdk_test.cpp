@@ -1,6 +1,6 @@
 // The TypeScript client `saas-demo sdk --lang ts --out DIR` writes for the demo (every built-in
 // module on): it has one function per operation of `saas-demo openapi`, type-checks under
-// `tsc --strict`, drives the running demo from Node (tests/js/sdk_smoke.ts: sign up, create an
+// `tsc --strict`, drives the running demo from Node (tests/js/sdk_smoke.ts: sign up, sign in, create an
 // organization, org-scoped calls, typed BunbaseError failures), and rejects a wrongly typed call
 // (tests/js/sdk_wrong_call.ts) at compile time.
 #include <gtest/gtest.h>
@@ -98,6 +98,7 @@ TEST(Sdk, TypeScriptClientTypeChecksAndDrivesTheDemo) {
                  ProcessOptions{.cwd = dir, .name = "smoke"});
   ASSERT_EQ(run.code, 0) << run.out << run.err;
   json::value r = json::parse(run.out);
+  EXPECT_EQ(r.at("signUpStatus"), "verification_sent") << "typed by the SDK as the enum of SignUpOutput";
   EXPECT_EQ(r.at("userEmail"), "sdk@example.com");
   EXPECT_EQ(r.at("sessionUser"), true);
   EXPECT_EQ(r.at("org"), json::parse(R"({"name":"Sdk Org","slug":"sdk-org","role":"owner"})"));

@@ -174,7 +174,7 @@ TEST_F(StaticFiles, ActionRoutesWinOverFiles) {
   Response signed_up =
       http(server.port(), "POST", "/auth/sign-up",
            R"({"email":"second@example.com","password":"correct horse","name":"Second"})");
-  EXPECT_EQ(signed_up.status, 201) << signed_up;
+  EXPECT_EQ(signed_up.status, 202) << signed_up;
 }
 
 TEST_F(StaticFiles, TraversalCatalogueNeverLeavesTheFolder) {

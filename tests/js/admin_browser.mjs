@@ -253,7 +253,7 @@ try {
   }, 10000);
   step('runs filtered');
 
-  // SaaS: a user signs up and creates an organization (the app's own API); the cockpit's page,
+  // SaaS: a user signs up, signs in and creates an organization (the app's own API); the cockpit's page,
   // in the nav since SaaS is on, lists it with its plan, and shows its owner and subscription.
   report.cockpit = await page.evaluate(async () => {
     const post = async (path, body, token) => {
@@ -261,8 +261,9 @@ try {
       return { status: r.status, body: await r.json() };
     };
     const up = await post('/auth/sign-up', { email: 'cockpit@example.com', password: 'correct horse', name: 'Cockpit Owner' });
-    const org = await post('/_cockpit/orgs', { name: 'Cockpit Co', slug: 'cockpit-co' }, up.body.token);
-    return { signUp: up.status, created: org.status, orgId: org.body.id };
+    const signedIn = await post('/auth/sign-in', { email: 'cockpit@example.com', password: 'correct horse' });
+    const org = await post('/_cockpit/orgs', { name: 'Cockpit Co', slug: 'cockpit-co' }, signedIn.body.token);
+    return { signUp: up.status, signIn: signedIn.status, created: org.status, orgId: org.body.id };
   });
   if (report.cockpit.created !== 201) throw new Error(`could not create an organization: ${JSON.stringify(report.cockpit)}`);
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'SaaS', exact: true }).click();

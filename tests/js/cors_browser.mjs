@@ -1,7 +1,7 @@
 // Cross-origin calls from a real browser (Debian's headless Chromium via playwright-core): a
 // page served by a static server on one origin calls the app on another with
 // fetch(..., {credentials: "include"}), as a single-page app and the generated SDK do. From the
-// origin the app lists ([http.cors]) the preflighted sign-up, the cookie-authenticated /auth/me
+// origin the app lists ([http.cors]) the preflighted sign-up and sign-in, the cookie-authenticated /auth/me
 // and the cookie-authenticated unsafe sign-out succeed and the page can read traceparent; from
 // an origin the app does not list, the browser itself blocks the calls. Prints a JSON report.
 //
@@ -43,6 +43,14 @@ async function calls({ api, email }) {
     const r = await fetch(`${api}/auth/sign-up`, {
       method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, password: 'correct horse battery', name: 'Spa' }),
+    });
+    return { status: r.status, body: await r.json(), traceparent: r.headers.get('traceparent') };
+  });
+  // Sign-up signs nobody in (202, the same answer for a taken email): the session comes from sign-in.
+  await attempt('signIn', async () => {
+    const r = await fetch(`${api}/auth/sign-in`, {
+      method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery' }),
     });
     return { status: r.status, email: (await r.json()).user?.email, traceparent: r.headers.get('traceparent') };
   });

@@ -11,6 +11,7 @@ import {
   listInvoices,
   listMembers,
   me,
+  signIn,
   signUp,
 } from "./sdk/index.js";
 
@@ -29,7 +30,9 @@ async function failure(call: () => Promise<unknown>) {
 async function main() {
   const baseUrl = process.argv[2];
   const anonymous = createClient({ baseUrl });
-  const session = await signUp(anonymous, { email: "sdk@example.com", password: "correct horse", name: "Sdk" });
+  // Sign-up answers the same for a free and a taken email and signs nobody in: then sign in.
+  const signedUp = await signUp(anonymous, { email: "sdk@example.com", password: "correct horse", name: "Sdk" });
+  const session = await signIn(anonymous, { email: "sdk@example.com", password: "correct horse" });
 
   const client = createClient({ baseUrl, token: session.token });
   const self = await me(client);
@@ -44,6 +47,7 @@ async function main() {
   const signedOut = await failure(() => me(anonymous));
 
   console.log(JSON.stringify({
+    signUpStatus: signedUp.status,
     userEmail: self.email,
     sessionUser: session.user.id === self.id,
     org: { name: org.name, slug: org.slug, role: org.role },

@@ -30,7 +30,10 @@ TEST(Users, AnonymousCallersAreRefused) {
 
 TEST(Users, SignedUpUserSeesTheUsersModule) {
   TestApp app(bunbase_app(), demo_config());
-  auto session = app.run("signUp", {{"email", "ada@example.com"}, {"password", "correct horse"}, {"name", "Ada"}});
+  auto signed_up = app.run("signUp", {{"email", "ada@example.com"}, {"password", "correct horse"}, {"name", "Ada"}});
+  ASSERT_TRUE(signed_up.ok()) << signed_up.error->message();
+  // Sign-up signs nobody in (it answers the same for a taken email): the session is signIn's.
+  auto session = app.run("signIn", {{"email", "ada@example.com"}, {"password", "correct horse"}});
   ASSERT_TRUE(session.ok()) << session.error->message();
   const std::string id(session.output.at("user").at("id").as_string());
   auto user = app.call<demo::User>("getUser", {{"id", id}}, {.auth = bb::Auth::user(id)});
@@ -41,7 +44,8 @@ TEST(Users, SignedUpUserSeesTheUsersModule) {
 TEST(Users, OnlyAdminsManageOtherAccounts) {
   TestApp app(bunbase_app(), demo_config());
   auto sign_up = [&](const std::string& email) {
-    auto r = app.run("signUp", {{"email", email}, {"password", "correct horse"}, {"name", "N"}});
+    EXPECT_TRUE(app.run("signUp", {{"email", email}, {"password", "correct horse"}, {"name", "N"}}).ok());
+    auto r = app.run("signIn", {{"email", email}, {"password", "correct horse"}});
     EXPECT_TRUE(r.ok());
     return std::string(r.output.at("user").at("id").as_string());
   };

@@ -1,4 +1,4 @@
-// Helpers for the auth suite: sign-up/sign-in calls, bearer and cookie headers, requests from
+// Helpers for the auth suite: sign-up (then sign-in) and sign-in calls, bearer and cookie headers, requests from
 // another loopback address (the per-IP rate limits), SHA-256 (what the server stores instead of
 // tokens and keys), ISO-8601 times and a demo config with extra [auth] settings.
 //
@@ -170,21 +170,26 @@ inline constexpr std::string_view kPassword = "correct horse battery";
 
 struct Account {
   std::string id, email, password, token;
-  Response response;  // the sign-up's
+  Response response;  // the sign-up's (202, the same for a free and a taken email)
+  Response sign_in;   // the sign-in's that followed (the session: token, cookie)
 };
 
 inline std::string credentials(std::string_view email, std::string_view password) {
   return json_text({{"email", email}, {"password", password}});
 }
 
-// POST /auth/sign-up; a failed expectation (and empty token/id) when it is not 201.
+// POST /auth/sign-up (202: no session), then POST /auth/sign-in for the account's session and
+// id; a failed expectation (and empty token/id) when either answers otherwise.
 inline Account sign_up(unsigned short port, std::string_view email, std::string_view password = kPassword,
                        std::string_view name = "Someone", const Headers& headers = {}) {
   Account a{.email = std::string(email), .password = std::string(password)};
   a.response = http(port, "POST", "/auth/sign-up", json_text({{"email", email}, {"password", password}, {"name", name}}), headers);
-  EXPECT_EQ(a.response.status, 201) << a.response;
-  auto v = a.response.json();
-  if (a.response.status == 201 && v.is_object() && v.get_object().contains("token") && v.get_object().contains("user")) {
+  EXPECT_EQ(a.response.status, 202) << a.response;
+  if (a.response.status != 202) return a;
+  a.sign_in = http(port, "POST", "/auth/sign-in", credentials(email, password), headers);
+  EXPECT_EQ(a.sign_in.status, 200) << a.sign_in;
+  auto v = a.sign_in.json();
+  if (a.sign_in.status == 200 && v.is_object() && v.get_object().contains("token") && v.get_object().contains("user")) {
     a.token = str(v.at("token"));
     a.id = str(v.at("user").at("id"));
   }

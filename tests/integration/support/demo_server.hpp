@@ -59,7 +59,7 @@ struct ServerOptions {
   std::string binary = kSaasDemo;
   bool demo_config = true;  // run with the demo's bunbase.toml (auth and organizations on)
   std::function<void(std::string&)> edit_config;  // changes to the demo's bunbase.toml text
-  // Sign up a user and send its bearer token with every request (default_headers()).
+  // Sign up a user, sign it in and send its bearer token with every request (default_headers()).
   bool sign_in = true;
 };
 
@@ -73,9 +73,12 @@ class DemoServer {
     process_ = std::make_unique<Process>(o.binary, o.args, ProcessOptions{.cwd = dir_.path(), .env = env, .name = "server"});
     port_ = wait_for_listening(std::chrono::seconds(15));
     if (o.demo_config && o.sign_in) {
-      Response r = http(port_, "POST", "/auth/sign-up",
-                        R"({"email":"owner@example.com","password":"correct horse","name":"Owner"})");
-      if (r.status != 201) throw std::runtime_error("sign-up failed: " + std::to_string(r.status) + " " + r.body);
+      // Sign-up answers 202 whether or not the email was free, and signs nobody in.
+      Response up = http(port_, "POST", "/auth/sign-up",
+                         R"({"email":"owner@example.com","password":"correct horse","name":"Owner"})");
+      if (up.status != 202) throw std::runtime_error("sign-up failed: " + std::to_string(up.status) + " " + up.body);
+      Response r = http(port_, "POST", "/auth/sign-in", R"({"email":"owner@example.com","password":"correct horse"})");
+      if (r.status != 200) throw std::runtime_error("sign-in failed: " + std::to_string(r.status) + " " + r.body);
       token_ = std::string(boost::json::parse(r.body).at("token").as_string());
       user_id_ = std::string(boost::json::parse(r.body).at("user").at("id").as_string());
       default_headers() = {{"Authorization", "Bearer " + token_}};
