@@ -18,7 +18,8 @@ Action request_email_verification() {
        .description = "Sends the signed-in user a link that verifies their email",
        .triggers = {triggers::api("POST", "/verify-email/request", {.status = 202})},
        .guards = {guards::authenticated(), guards::rate_limit({.limit = 5, .window = std::chrono::minutes(15),
-                                                               .key = guards::RateKey::user})}},
+                                                               .key = guards::RateKey::user})},
+       .scope = "account:manage"},
       [](const Empty&, Context& ctx) {
         UserView user = load_user(ctx, ctx.auth.user_id);
         if (user.email_verified) return Accepted{};

@@ -100,7 +100,8 @@ Action sign_out() {
       {.name = "signOut",
        .description = "Ends the current session and clears its cookie",
        .triggers = {triggers::api("POST", "/sign-out", {.status = 204})},
-       .guards = {guards::authenticated()}},
+       .guards = {guards::authenticated()},
+       .scope = "account:manage"},
       [](const Empty&, Context& ctx) {
         if (ctx.auth.via == Auth::Via::session) ctx.db.exec("DELETE FROM sessions WHERE id = $1", {ctx.auth.session_id});
         clear_session_cookie(ctx);
@@ -112,7 +113,8 @@ Action me() {
   return action<Empty, UserView>({.name = "me",
                                   .description = "The signed-in user",
                                   .triggers = {triggers::api("GET", "/me")},
-                                  .guards = {guards::authenticated()}},
+                                  .guards = {guards::authenticated()},
+                                  .scope = "account:read"},
                                  [](const Empty&, Context& ctx) {
                                    if (!ctx.auth.is_user())
                                      throw Error(ErrorCode::invalid_argument, "the system principal has no account");
@@ -126,6 +128,7 @@ Action change_password(SharedAuthState state) {
        .description = "Changes the password; every session of the user is revoked (the caller gets a new one)",
        .triggers = {triggers::api("POST", "/password")},
        .guards = {guards::authenticated()},
+       .scope = "account:manage",
        .redact = {"current_password", "new_password", "token"}},
       [state](const ChangePasswordInput& in, Context& ctx) {
         if (!ctx.auth.is_user()) throw Error(ErrorCode::invalid_argument, "the system principal has no password");
