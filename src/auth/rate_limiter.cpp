@@ -1,6 +1,7 @@
 #include "bunbase/auth/rate_limiter.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "bunbase/db/database.hpp"
 #include "src/auth/counter_table.hpp"

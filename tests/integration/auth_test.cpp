@@ -858,7 +858,7 @@ TEST(AuthHashing, PastTheQueueBoundSignInIs503BusyAtOnce) {
     expect_problem(rs[i], 503, "busy");
     EXPECT_EQ(rs[i].header("retry-after").value_or(""), "1") << rs[i];
     EXPECT_FALSE(session_set_cookie(rs[i]).has_value());
-    EXPECT_LT(took[i], 100.0) << "refused at once, not after waiting";
+    EXPECT_LT(took[i], 300.0) << "refused at once, not after waiting for the hashes ahead (~0.15 s each)";
     ++busy;
   }
   std::printf("[ 8 sign-ins at once: %d signed in, %d refused 503 busy; GET /ping meanwhile %.2f ms ]\n", ok, busy, ping_ms);

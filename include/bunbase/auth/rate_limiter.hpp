@@ -12,7 +12,6 @@
 //   if (auto d = limiter.hit("ip:" + ip, &ctx.db); !d.allowed) throw ... d.reset ...
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
