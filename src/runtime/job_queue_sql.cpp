@@ -25,7 +25,8 @@ std::string quoted_list(const std::vector<std::string>& items) {
 //    not add this pick to every claim (see JobQueue::claim).
 //  - due pending jobs by priority, then time (jobs_pending, read in that order).
 // The UPDATE's right-hand sides see the row as it was: a lease-expired row whose attempts are
-// spent (its last attempt started and its worker died) becomes `dead` rather than running.
+// spent (its last attempt started and its worker died) becomes `dead` (worker_lost) rather than
+// running.
 //
 // SQLite: one UPDATE whose subquery picks the jobs (SQLite is told which index to read: it would
 // otherwise pick the status index and sort); writes are serialised, so of two claimers one wins.
@@ -43,11 +44,13 @@ std::string claim(const std::vector<std::string>& queues, bool others, bool expi
   const std::string due = std::string("SELECT id FROM jobs") + (sqlite ? " INDEXED BY jobs_pending" : "") +
                           " WHERE status = 'pending' AND run_at <= $3 AND " + filter +
                           " ORDER BY priority DESC, run_at, id LIMIT $4";
-  const std::string spent = "(status = 'running' AND attempts >= max_attempts)";
+  // Spent: a lease-expired job whose last attempt had started (a pending job never has its
+  // attempts spent; were one to, it would not run either: attempts never pass max_attempts).
+  const std::string spent = "(attempts >= max_attempts)";
   const std::string set = "UPDATE jobs SET status = CASE WHEN " + spent + " THEN 'dead' ELSE 'running' END, " +
                           "attempts = CASE WHEN " + spent + " THEN attempts ELSE attempts + $5 END, " +
                           "lease_until = CASE WHEN " + spent + " THEN NULL ELSE $2 END, " +
-                          "last_error = CASE WHEN " + spent + " THEN $6 ELSE last_error END, " +
+                          "last_error = CASE WHEN " + spent + " AND status = 'running' THEN $6 ELSE last_error END, " +
                           "finished_at = CASE WHEN " + spent + " THEN $3 ELSE finished_at END, " +
                           "worker_id = $1, updated_at = $3 ";
   const std::string returning = " RETURNING status, " + std::string(kClaimed);

@@ -19,8 +19,8 @@ inline constexpr std::string_view kClaimed =
 // Claims up to $4 jobs of a group of queues (`queues`, or every queue but those with `others`)
 // for worker $1, leased until $2, at $3: pending jobs due by $3 by priority and time, and with
 // `expired`, first the jobs whose lease ran out before $3. $5 (0 or 1) is added to their
-// attempts. A lease-expired job whose attempts are spent becomes `dead` with last_error $6
-// instead. Returns `status` and kClaimed.
+// attempts. A job whose attempts are spent (a lease-expired one whose last attempt had started)
+// becomes `dead` instead, with last_error $6 if it was running. Returns `status` and kClaimed.
 std::string claim(const std::vector<std::string>& queues, bool others, bool expired, bool sqlite);
 
 // Marks attempts started: $1 a JSON array of {"job", "worker", "attempt"} (the attempts value the

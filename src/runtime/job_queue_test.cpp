@@ -487,6 +487,7 @@ TEST_F(JobQueueTest, LeaseExpiredOnTheLastAttemptIsDeadWorkerLost) {
   auto row = job(id);
   EXPECT_EQ(str(row.at("status")), "dead");
   EXPECT_EQ(json::parse(str(row.at("last_error"))).at("code"), "worker_lost");
+  EXPECT_EQ(row.at("attempts").as_int64(), 2) << "never past max_attempts (it was 3 of 2)";
   EXPECT_TRUE(seen().empty()) << "no further attempt runs";
   EXPECT_EQ(queue().stats().dead, 1u);
 }
