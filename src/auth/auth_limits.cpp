@@ -97,6 +97,7 @@ SignInLimits::Attempt SignInLimits::begin(Context& ctx, std::string_view email, 
   const std::string mail = lowercase(email), client = client_key(ctx);
   a.limits_ = this;
   a.db_ = &ctx.db;
+  a.any_client_ = any_client;
   a.pair_ = "auth.fail:pair|" + digest(mail, any_client ? "*" : client);
   a.client_ = "auth.fail:client|" + digest(client);
   a.email_ = "auth.fail:email|" + digest(mail);
@@ -127,6 +128,7 @@ SignInLimits::Attempt::Attempt(Attempt&& other) noexcept
       pair_(std::move(other.pair_)),
       client_(std::move(other.client_)),
       email_(std::move(other.email_)),
+      any_client_(other.any_client_),
       state_(other.state_) {
   other.state_ = State::settled;
 }
@@ -148,9 +150,11 @@ void SignInLimits::Attempt::succeeded() {
   if (state_ != State::open || !limits_) return;
   state_ = State::settled;
   // This attempt and the client's earlier failures for the email: forgiven in the other counts
-  // too (at least this attempt's, if the pair's count was evicted meanwhile).
+  // too (at least this attempt's, if the pair's count was evicted meanwhile). Counted for the
+  // email whatever the client, the earlier ones may have come from other clients: this client's
+  // count only gives back this attempt.
   const int n = std::max(1, limits_->take(db_, pair_));
-  limits_->subtract(db_, client_, n);
+  limits_->subtract(db_, client_, any_client_ ? 1 : n);
   limits_->subtract(db_, email_, n);
 }
 

@@ -67,6 +67,7 @@ class SignInLimits {
     SignInLimits* limits_ = nullptr;
     db::Database* db_ = nullptr;
     std::string pair_, client_, email_;
+    bool any_client_ = false;
     State state_ = State::settled;
   };
 

@@ -182,6 +182,24 @@ TEST_F(RateLimitSignIn, AnAttemptWithoutAVerdictIsGivenBack) {
   EXPECT_NO_THROW(limits.begin(system, "ada@example.com").failed()) << "the system principal is not limited";
 }
 
+TEST_F(RateLimitSignIn, GuessesWithASessionCountPerAccountWhateverTheClient) {
+  bb::auth::SignInLimits limits({.per_email_client = 3, .per_client = 100, .per_email = 100});
+  auto attempt = [&](const std::string& ip, bool right) -> bool {
+    FromIp req(ip);
+    bb::Context ctx{.db = app.db(), .log = bb::Log(nullptr, {}), .request = &req};
+    try {
+      auto a = limits.begin(ctx, "user:42", true);
+      if (right) a.succeeded();
+      else a.failed();
+      return true;
+    } catch (const bb::Error&) {
+      return false;
+    }
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(attempt("198.51.100." + std::to_string(20 + i), false));
+  EXPECT_FALSE(attempt("198.51.100.30", true)) << "a fourth address, even with the right password";
+}
+
 TEST_F(RateLimitSignIn, ThePostgresTableHoldsDigestsAndExpiredRowsAreSwept) {
   if (app.db().dialect() != "postgres") GTEST_SKIP() << "the shared table is PostgreSQL's";
   bb::auth::SignInLimits limits({.per_email_client = 3, .per_client = 100, .per_email = 100, .window = 1s});

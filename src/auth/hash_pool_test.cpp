@@ -38,7 +38,7 @@ TEST(HashPool, PastItsCapacityCallersAreRefusedAtOnceWithBusy) {
   };
   auto a = std::async(std::launch::async, slow);
   auto b = std::async(std::launch::async, slow);  // waits behind a: one thread
-  while (pool.admitted() < 2) std::this_thread::sleep_for(1ms);
+  while (pool.admitted() < 2 || started.load() < 1) std::this_thread::sleep_for(1ms);
   const auto t0 = std::chrono::steady_clock::now();
   try {
     pool.run([] { return 0; });
@@ -49,6 +49,7 @@ TEST(HashPool, PastItsCapacityCallersAreRefusedAtOnceWithBusy) {
     EXPECT_EQ(e.details().at("retry_after").as_int64(), 1);
   }
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 50ms) << "refused without waiting";
+  std::this_thread::sleep_for(20ms);
   EXPECT_EQ(started.load(), 1) << "one thread: the second caller waits its turn";
   release.set_value();
   EXPECT_EQ(a.get() + b.get(), 2);
