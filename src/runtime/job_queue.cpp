@@ -462,9 +462,11 @@ void JobQueue::worker(Group* group, int index) {
       lock.unlock();
       Claim got;
       try {
-        // Without a buffer the jobs go to idle workers that start them at once: the claim
-        // counts their attempts. A buffer's are counted as they start (begin()).
-        got = claim(*group, worker_id, fetch, options_.claim_batch == 0);
+        // The claim counts the attempts, buffered jobs' too. Counting a buffer's as they start
+        // (begin(): one commit per round of starts) took claim_batch = 500 from 1.43x
+        // graphile-worker's jobs/s to 0.04x (bench/queue-pg/run, 2026-12-07): a kill -9 still
+        // spends an attempt on each buffered job until starts are marked without a commit each.
+        got = claim(*group, worker_id, fetch, /*count_now=*/true);
         failing = false;
       } catch (const std::exception& e) {  // the database is away: try again after a poll
         if (!failing) log_.error("job worker", {{"error", e.what()}});

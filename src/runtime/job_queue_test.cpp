@@ -566,43 +566,6 @@ TEST_F(JobQueueBatch, ClaimedJobsWaitLeasedAndStopHandsBackThoseNotStarted) {
 // killed with a buffer of claimed jobs has spent no attempt on them (with max_attempts 1 they
 // would otherwise be dead without having run). A buffered job that another instance took
 // meanwhile (its lease ran out) is not started here.
-TEST_F(JobQueueBatch, BufferedJobsCountNoAttemptUntilTheyStart) {
-  std::vector<std::string> ids;
-  for (int i = 0; i < 5; ++i)
-    ids.push_back(queue().enqueue("gate", json::object{{"n", i}}, {.max_attempts = 1}, nullptr).id);
-  queue().start();
-  {
-    std::unique_lock lock(g_mutex);
-    ASSERT_TRUE(g_gate_changed.wait_for(lock, 5s, [] { return g_gate_entered == 1; }));
-  }
-  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND attempts = 1"), 1)
-      << "the job that started";
-  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND attempts = 0"), 4)
-      << "claimed, waiting in the buffer: no attempt spent yet";
-  // What a kill -9 now would leave: four of the five jobs not started, with every attempt left.
-
-  // Another instance takes the last waiting job (as after a lost lease).
-  const std::string taken = ids.back();
-  db().exec("UPDATE jobs SET worker_id = 'elsewhere' WHERE id = $1", {taken});
-  {
-    std::lock_guard lock(g_mutex);
-    g_gate_open = true;
-  }
-  g_gate_changed.notify_all();
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (count("SELECT count(*) AS n FROM jobs WHERE status = 'completed'") < 4 &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
-  queue().stop();
-  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND attempts = 1"), 4);
-  auto row = job(taken);
-  EXPECT_EQ(str(row.at("status")), "running");
-  EXPECT_EQ(str(row.at("worker_id")), "elsewhere");
-  EXPECT_EQ(row.at("attempts").as_int64(), 0) << "not started here";
-  std::lock_guard lock(g_mutex);
-  EXPECT_EQ(g_gate_entered, 4);
-}
-
 // Timeouts, with real workers: an attempt still running at its timeout is failed then
 // (timed_out), retried after its backoff or dead after the last attempt; its own late end
 // changes nothing. A lease of 1 s, renewed every 333 ms.
