@@ -4,37 +4,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "tests/integration/support/demo_server.hpp"
+#include "tests/integration/support/smtp_catcher.hpp"
 
 namespace bbit {
 namespace {
 
 using ::testing::HasSubstr;
 
-unsigned short free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
-  TempDir smtp_dir;
-  const unsigned short smtp_port = free_port();
-  Process smtp("/usr/bin/python3", {"-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer",
-                                    "127.0.0.1:" + std::to_string(smtp_port)},
-               {.cwd = smtp_dir.path(), .name = "smtpd"});
-  ASSERT_TRUE(eventually([&] { return !port_closed(smtp_port); })) << smtp.output_for_diagnostics();
+  SmtpCatcher smtp;
 
-  DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)}}});
+  DemoServer server({.env = {{"BUNBASE_SMTP_URL", smtp.url()}}});
   Response r = http(server.port(), "POST", "/auth/verify-email/request");
   ASSERT_EQ(r.status, 202) << r;
 
@@ -54,20 +35,14 @@ TEST(Mail, TheOutboxIsDeliveredOverSmtp) {
   EXPECT_THAT(received, HasSubstr("/verify-email?token=bbt_"));
   EXPECT_THAT(received, HasSubstr("Content-Type: text/plain; charset=utf-8"));
   EXPECT_EQ(server.stop(SIGTERM), 0);
-  smtp.kill_and_reap();
 }
 
 // Sign-up with a taken email answers like a fresh one (auth_test.cpp); the one who learns of it is
 // the owner, by a message that goes out like any other.
 TEST(Mail, ASignUpWithATakenEmailTellsItsOwner) {
-  TempDir smtp_dir;
-  const unsigned short smtp_port = free_port();
-  Process smtp("/usr/bin/python3", {"-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer",
-                                    "127.0.0.1:" + std::to_string(smtp_port)},
-               {.cwd = smtp_dir.path(), .name = "smtpd"});
-  ASSERT_TRUE(eventually([&] { return !port_closed(smtp_port); })) << smtp.output_for_diagnostics();
+  SmtpCatcher smtp;
 
-  DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)}}});
+  DemoServer server({.env = {{"BUNBASE_SMTP_URL", smtp.url()}}});
   Response r = http(server.port(), "POST", "/auth/sign-up",
                     R"({"email":"Owner@Example.com","password":"someone else's","name":"Not The Owner"})", {{"Authorization", ""}});
   ASSERT_EQ(r.status, 202) << r;
@@ -80,7 +55,6 @@ TEST(Mail, ASignUpWithATakenEmailTellsItsOwner) {
   EXPECT_THAT(received, HasSubstr("reset your password"));
   EXPECT_EQ(received.find("someone else's"), std::string::npos) << "never the password that was tried";
   EXPECT_EQ(server.stop(SIGTERM), 0);
-  smtp.kill_and_reap();
 }
 
 TEST(Mail, AnUnreachableSmtpServerIsRecordedAndRetriedAndTheServerKeepsServing) {

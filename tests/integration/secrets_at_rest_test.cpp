@@ -15,6 +15,7 @@
 
 #include "tests/integration/support/auth_client.hpp"
 #include "tests/integration/support/demo_server.hpp"
+#include "tests/integration/support/smtp_catcher.hpp"
 
 namespace bbit {
 namespace {
@@ -44,13 +45,8 @@ std::string last_link_token(const std::string& mails, std::string_view path) {
 }
 
 TEST(SecretsAtRest, NoTokenIsLeftInTheDatabaseFilesOrTheLogs) {
-  TempDir smtp_dir;
-  const unsigned short smtp_port = free_port();
-  Process smtp("/usr/bin/python3", {"-u", "-W", "ignore", "-m", "smtpd", "-n", "-c", "DebuggingServer",
-                                    "127.0.0.1:" + std::to_string(smtp_port)},
-               {.cwd = smtp_dir.path(), .name = "smtpd"});
-  ASSERT_TRUE(eventually([&] { return !port_closed(smtp_port); })) << smtp.output_for_diagnostics();
-  DemoServer server({.env = {{"BUNBASE_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(smtp_port)}}});
+  SmtpCatcher smtp;
+  DemoServer server({.env = {{"BUNBASE_SMTP_URL", smtp.url()}}});
   const unsigned short port = server.port();
   std::set<std::string> handed_out;  // every token the server gave or mailed
 
@@ -120,7 +116,6 @@ TEST(SecretsAtRest, NoTokenIsLeftInTheDatabaseFilesOrTheLogs) {
     runs = db.count("SELECT count(*) FROM action_runs");
   }
   ASSERT_EQ(server.stop(SIGTERM), 0);
-  smtp.kill_and_reap();
 
   std::map<std::string, std::set<std::string>> found;
   int files = 0;
