@@ -20,7 +20,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/describe.hpp>
-
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -122,43 +121,53 @@ BOOST_DESCRIBE_STRUCT(BigOut, (), (text))
 bb::Module items() {
   // A guard that reads a header: refuses with 403 when asked to.
   bb::Guard refuse_when_asked = [](bb::Context& ctx) {
-    if (ctx.request && ctx.request->header("x-deny")) throw bb::GuardError(403, "denied on request");
+    if (ctx.request && ctx.request->header("x-deny"))
+      throw bb::GuardError(403, "denied on request");
   };
   return bb::module(
       {.name = "items",
        .api_prefix = "/items",
        .guards = {refuse_when_asked},
        .actions = {
-           bb::action<ItemQuery, Item>({.name = "getItem", .triggers = {bb::triggers::api("GET", "/:id")}, .run_inline = true},
+           bb::action<ItemQuery, Item>({.name = "getItem",
+                                        .triggers = {bb::triggers::api("GET", "/:id")},
+                                        .run_inline = true},
                                        [](const ItemQuery& q, bb::Context&) {
                                          Item it{.id = q.id, .name = "item", .kind = q.kind};
                                          if (q.tag) it.tags.assign(q.tag->begin(), q.tag->end());
                                          return it;
                                        }),
-           bb::action<NewItem, Item>(
-               {.name = "createItem", .triggers = {bb::triggers::api("POST", "/", {.status = 201})}, .run_inline = true},
-               [](const NewItem& in, bb::Context&) {
-                 Item it{.id = 7, .name = in.name, .kind = in.kind};
-                 if (in.tags) it.tags.assign(in.tags->begin(), in.tags->end());
-                 return it;
-               }),
+           bb::action<NewItem, Item>({.name = "createItem",
+                                      .triggers = {bb::triggers::api("POST", "/", {.status = 201})},
+                                      .run_inline = true},
+                                     [](const NewItem& in, bb::Context&) {
+                                       Item it{.id = 7, .name = in.name, .kind = in.kind};
+                                       if (in.tags)
+                                         it.tags.assign(in.tags->begin(), in.tags->end());
+                                       return it;
+                                     }),
            // On the worker pool, as an action that touches the database would be.
-           bb::action<ItemChange, Item>({.name = "updateItem", .triggers = {bb::triggers::api("PUT", "/:id")}},
-                                        [](const ItemChange& in, bb::Context&) {
-                                          return Item{.id = in.id, .name = in.name.value_or("item")};
-                                        }),
+           bb::action<ItemChange, Item>(
+               {.name = "updateItem", .triggers = {bb::triggers::api("PUT", "/:id")}},
+               [](const ItemChange& in, bb::Context&) {
+                 return Item{.id = in.id, .name = in.name.value_or("item")};
+               }),
            bb::action<ItemRef, bb::Empty>(
-               {.name = "deleteItem", .triggers = {bb::triggers::api("DELETE", "/:id", {.status = 204})}, .run_inline = true},
+               {.name = "deleteItem",
+                .triggers = {bb::triggers::api("DELETE", "/:id", {.status = 204})},
+                .run_inline = true},
                [](const ItemRef& in, bb::Context&) {
                  if (in.id == 429)
-                   throw bb::Error(bb::ErrorCode::rate_limited, "slow down", boost::json::object{{"retry_after", 30}});
+                   throw bb::Error(bb::ErrorCode::rate_limited, "slow down",
+                                   boost::json::object{{"retry_after", 30}});
                  if (in.id > 1000) throw bb::Error(bb::ErrorCode::not_found, "no such item");
                  if (in.id == 500) throw std::runtime_error("a handler bug");
                  return bb::Empty{};
                }),
-           bb::action<NoteRef, NoteRef>(
-               {.name = "getNote", .triggers = {bb::triggers::api("GET", "/:id/notes/:note")}, .run_inline = true},
-               [](const NoteRef& in, bb::Context&) { return in; }),
+           bb::action<NoteRef, NoteRef>({.name = "getNote",
+                                         .triggers = {bb::triggers::api("GET", "/:id/notes/:note")},
+                                         .run_inline = true},
+                                        [](const NoteRef& in, bb::Context&) { return in; }),
        }});
 }
 
@@ -166,26 +175,34 @@ bb::Module misc() {
   return bb::module(
       {.name = "misc",
        .actions = {
-           bb::action<bb::Empty, Caller>(
-               {.name = "whoami", .triggers = {bb::triggers::api("GET", "/whoami")}, .run_inline = true},
-               [](const bb::Empty&, bb::Context& ctx) {
-                 const bb::Request& r = *ctx.request;
-                 Caller c{.ip = std::string(r.ip()), .host = std::string(r.host()), .scheme = std::string(r.scheme()),
-                          .origin = r.origin(), .local = r.from_this_machine()};
-                 if (auto s = r.cookie("session")) c.session = std::string(*s);
-                 if (auto a = r.header("user-agent")) c.agent = std::string(*a);
-                 // The caller's own words in a cookie and a header: refused or sent intact.
-                 if (auto v = r.header("x-echo")) {
-                   ctx.response->set_cookie("echo", *v, {.max_age = 60});
-                   ctx.response->set_header("X-Echo", std::string(*v));
-                 }
-                 return c;
-               }),
+           bb::action<bb::Empty, Caller>({.name = "whoami",
+                                          .triggers = {bb::triggers::api("GET", "/whoami")},
+                                          .run_inline = true},
+                                         [](const bb::Empty&, bb::Context& ctx) {
+                                           const bb::Request& r = *ctx.request;
+                                           Caller c{.ip = std::string(r.ip()),
+                                                    .host = std::string(r.host()),
+                                                    .scheme = std::string(r.scheme()),
+                                                    .origin = r.origin(),
+                                                    .local = r.from_this_machine()};
+                                           if (auto s = r.cookie("session"))
+                                             c.session = std::string(*s);
+                                           if (auto a = r.header("user-agent"))
+                                             c.agent = std::string(*a);
+                                           // The caller's own words in a cookie and a header:
+                                           // refused or sent intact.
+                                           if (auto v = r.header("x-echo")) {
+                                             ctx.response->set_cookie("echo", *v, {.max_age = 60});
+                                             ctx.response->set_header("X-Echo", std::string(*v));
+                                           }
+                                           return c;
+                                         }),
            bb::action<BigIn, BigOut>(
                {.name = "big", .triggers = {bb::triggers::api("GET", "/big")}, .run_inline = true},
                [](const BigIn& in, bb::Context&) {
                  BigOut out;
-                 for (std::int64_t i = 0; i < in.n; ++i) out.text += static_cast<char>('a' + i % 26);
+                 for (std::int64_t i = 0; i < in.n; ++i)
+                   out.text += static_cast<char>('a' + i % 26);
                  return out;
                }),
        }});
@@ -248,11 +265,12 @@ std::vector<http::verb> request_methods(std::string_view input) {
 
 // Checks what the server sent (`out`) for the bytes `in`: whole responses, in order;
 // `clean_end`: the server closed with a FIN (after a reset the last response may be cut short).
-void check_responses(std::string_view in, std::string_view out, const std::vector<http::verb>& methods,
-                     bool clean_end) {
+void check_responses(std::string_view in, std::string_view out,
+                     const std::vector<http::verb>& methods, bool clean_end) {
   // (The fuzzer learns the marker from this very comparison; echoed back it proves nothing.)
-  FUZZ_CHECK(out.find(kMarker) == std::string_view::npos || in.find(kMarker) != std::string_view::npos,
-             "a file outside the static folder was sent");
+  FUZZ_CHECK(
+      out.find(kMarker) == std::string_view::npos || in.find(kMarker) != std::string_view::npos,
+      "a file outside the static folder was sent");
   std::size_t answered = 0;
   while (!out.empty()) {
     http::response_parser<http::string_body> p;
@@ -305,19 +323,22 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   world->app->open();
   world->app->migrate();
   world->pool = std::make_unique<bb::WorkerPool>(1);
-  world->adapter = std::make_unique<bb::triggers::ApiAdapter>(world->app->registry(), world->app->executor(), *world->pool,
-                                                              [] { return true; });
+  world->adapter = std::make_unique<bb::triggers::ApiAdapter>(
+      world->app->registry(), world->app->executor(), *world->pool, [] { return true; });
   world->openapi = std::make_unique<bb::triggers::OpenApiHandler>(
       bb::triggers::openapi_document(world->app->registry(), {.title = "fuzz"}));
   world->adapter->mount("/openapi.json", *world->openapi);
-  world->cors = std::make_unique<bb::http::Cors>(
-      bb::http::CorsOptions{.origins = {"https://app.example.com"}, .credentials = true, .expose_headers = {"traceparent"}});
+  world->cors =
+      std::make_unique<bb::http::Cors>(bb::http::CorsOptions{.origins = {"https://app.example.com"},
+                                                             .credentials = true,
+                                                             .expose_headers = {"traceparent"}});
   world->adapter->use_cors(*world->cors, {"/_admin"});
-  world->files = std::make_unique<bb::http::StaticFiles>(
-      bb::http::StaticFilesOptions{.dir = (world->dir / "public").string(), .prefix = "/static", .spa_fallback = "index.html"});
+  world->files = std::make_unique<bb::http::StaticFiles>(bb::http::StaticFilesOptions{
+      .dir = (world->dir / "public").string(), .prefix = "/static", .spa_fallback = "index.html"});
   world->adapter->add_fallback([](bb::http::Exchange& ex) { return world->files->try_handle(ex); });
 
-  bb::http::Server::Options o{.host = "127.0.0.1", .port = 0, .body_limit = kBodyLimit, .header_limit = kHeaderLimit};
+  bb::http::Server::Options o{
+      .host = "127.0.0.1", .port = 0, .body_limit = kBodyLimit, .header_limit = kHeaderLimit};
   o.trusted_proxies = bb::http::AddressSet::parse({"127.0.0.1/32"});
   o.compression.enabled = true;
   o.compression.min_size = 256;
@@ -335,7 +356,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // blocking connect cannot be resumed.
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   FUZZ_CHECK(fd >= 0, "socket: %s", strerror(errno));
-  const int connected = connect(fd, reinterpret_cast<const sockaddr*>(&world->address), sizeof world->address);
+  const int connected =
+      connect(fd, reinterpret_cast<const sockaddr*>(&world->address), sizeof world->address);
   FUZZ_CHECK(connected == 0 || errno == EINPROGRESS, "connect: %s", strerror(errno));
 
   std::string out;
@@ -345,12 +367,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pollfd p{.fd = fd, .events = static_cast<short>(POLLIN | (writing ? POLLOUT : 0))};
     const int ready = poll(&p, 1, 100);
     FUZZ_CHECK(ready >= 0 || errno == EINTR, "poll: %s", strerror(errno));
-    FUZZ_CHECK(std::chrono::steady_clock::now() < deadline, "the server neither answered nor closed in 5 s");
+    FUZZ_CHECK(std::chrono::steady_clock::now() < deadline,
+               "the server neither answered nor closed in 5 s");
     if (ready <= 0) continue;
     if (writing && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
       const ssize_t n = send(fd, input.data() + sent, input.size() - sent, MSG_NOSIGNAL);
       if (n > 0) sent += static_cast<std::size_t>(n);
-      if (n < 0 && errno != EAGAIN && errno != EINTR) writing = false;  // closed early: it may have answered
+      if (n < 0 && errno != EAGAIN && errno != EINTR)
+        writing = false;  // closed early: it may have answered
       if (sent == input.size()) writing = false;
       if (!writing) shutdown(fd, SHUT_WR);
     }

@@ -11,7 +11,6 @@
 #include <boost/describe.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -46,13 +45,15 @@ BOOST_DESCRIBE_STRUCT(Contact, (), (channel, value, primary))
 
 struct Limits {
   bb::Int<bb::Minimum<0>, bb::Maximum<1000>> daily;
-  bb::Number<bb::ExclusiveMinimum<0>, bb::Maximum<1000000>> ratio;  // (clang 14 takes no double template arguments)
+  bb::Number<bb::ExclusiveMinimum<0>, bb::Maximum<1000000>>
+      ratio;  // (clang 14 takes no double template arguments)
   std::optional<bb::Int<bb::ExclusiveMaximum<10>>> burst;
 };
 BOOST_DESCRIBE_STRUCT(Limits, (), (daily, ratio, burst))
 
 // A scope as the auth module writes it: a pattern after a length limit.
-using Scope = bb::String<bb::MinLength<1>, bb::MaxLength<100>, bb::Pattern<"^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)?$">>;
+using Scope = bb::String<bb::MinLength<1>, bb::MaxLength<100>,
+                         bb::Pattern<"^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)?$">>;
 
 struct Profile {
   bb::Email email;
@@ -77,8 +78,8 @@ struct Profile {
   boost::json::value extra;
 };
 BOOST_DESCRIBE_STRUCT(Profile, (),
-                      (email, name, role, id, bornAt, website, address, billing, contacts, tags, scopes, counters, ref,
-                       limits, flags, big, medium, small, score, extra))
+                      (email, name, role, id, bornAt, website, address, billing, contacts, tags,
+                       scopes, counters, ref, limits, flags, big, medium, small, score, extra))
 
 }  // namespace fuzz
 
@@ -97,7 +98,8 @@ bool points_into(const boost::json::value& doc, const bb::ValidationIssue& issue
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   boost::system::error_code ec;
-  const boost::json::value doc = boost::json::parse(std::string_view(reinterpret_cast<const char*>(data), size), ec);
+  const boost::json::value doc =
+      boost::json::parse(std::string_view(reinterpret_cast<const char*>(data), size), ec);
   if (ec) return 0;
 
   const bb::Schema& schema = bb::schema_of<fuzz::Profile>();
@@ -119,10 +121,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const boost::json::value encoded = bb::to_json(p);
   issues.clear();
-  FUZZ_CHECK(bb::validate(schema.root(), encoded, issues), "the decoded value encodes invalid: %s: %s",
-             issues.front().path.c_str(), issues.front().message.c_str());
+  FUZZ_CHECK(bb::validate(schema.root(), encoded, issues),
+             "the decoded value encodes invalid: %s: %s", issues.front().path.c_str(),
+             issues.front().message.c_str());
   const std::string once = boost::json::serialize(encoded);
-  const std::string twice = boost::json::serialize(bb::to_json(bb::from_json<fuzz::Profile>(encoded)));
+  const std::string twice =
+      boost::json::serialize(bb::to_json(bb::from_json<fuzz::Profile>(encoded)));
   FUZZ_CHECK(once == twice, "decode(encode(x)) changed:\n%s\n%s", once.c_str(), twice.c_str());
   return 0;
 }

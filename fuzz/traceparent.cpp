@@ -20,7 +20,8 @@ bool lower_hex(std::string_view s) {
 
 bool valid(std::string_view h) {
   if (h.size() < 55 || h[2] != '-' || h[35] != '-' || h[52] != '-') return false;
-  const std::string_view version = h.substr(0, 2), trace = h.substr(3, 32), parent = h.substr(36, 16);
+  const std::string_view version = h.substr(0, 2), trace = h.substr(3, 32),
+                         parent = h.substr(36, 16);
   if (!lower_hex(version) || version == "ff" || !lower_hex(trace) || !lower_hex(parent) ||
       !lower_hex(h.substr(53, 2)))
     return false;
@@ -35,17 +36,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view header(reinterpret_cast<const char*>(data), size);
   bb::ids::TraceParent parsed;
   const bool ok = bb::ids::parse_traceparent(header, parsed);
-  FUZZ_CHECK(ok == valid(header), "parse_traceparent says %s, the specification %s", ok ? "valid" : "invalid",
-             ok ? "invalid" : "valid");
+  FUZZ_CHECK(ok == valid(header), "parse_traceparent says %s, the specification %s",
+             ok ? "valid" : "invalid", ok ? "invalid" : "valid");
   if (ok) {
     FUZZ_CHECK(parsed.trace_id == header.substr(3, 32) && parsed.parent_id == header.substr(36, 16),
                "the ids are not the header's fields");
   }
   char trace[33], span[17];
   bb::ids::continue_trace(header, trace, span);
-  FUZZ_CHECK(std::strlen(trace) == 32 && lower_hex(trace) && std::strlen(span) == 16 && lower_hex(span),
-             "continue_trace made \"%s\" / \"%s\"", trace, span);
-  FUZZ_CHECK(std::string_view(span).find_first_not_of('0') != std::string_view::npos, "an all-zero span id");
+  FUZZ_CHECK(
+      std::strlen(trace) == 32 && lower_hex(trace) && std::strlen(span) == 16 && lower_hex(span),
+      "continue_trace made \"%s\" / \"%s\"", trace, span);
+  FUZZ_CHECK(std::string_view(span).find_first_not_of('0') != std::string_view::npos,
+             "an all-zero span id");
   if (ok) FUZZ_CHECK(parsed.trace_id == trace, "the caller's trace was not continued");
   return 0;
 }

@@ -12,10 +12,10 @@
 namespace std {
 
 struct source_location {
-  static constexpr source_location current(const char* file = __builtin_FILE(),
-                                          const char* function = __builtin_FUNCTION(),
-                                          std::uint_least32_t line = __builtin_LINE(),
-                                          std::uint_least32_t column = __builtin_COLUMN()) noexcept {
+  static constexpr source_location current(
+      const char* file = __builtin_FILE(), const char* function = __builtin_FUNCTION(),
+      std::uint_least32_t line = __builtin_LINE(),
+      std::uint_least32_t column = __builtin_COLUMN()) noexcept {
     source_location s;
     s.file_ = file, s.function_ = function, s.line_ = line, s.column_ = column;
     return s;

@@ -6,10 +6,12 @@
 
 namespace {
 
-constexpr std::string_view kTrace = "4bf92f3577b34da6a3ce929d0e0e4736", kParent = "00f067aa0ba902b7";
+constexpr std::string_view kTrace = "4bf92f3577b34da6a3ce929d0e0e4736",
+                           kParent = "00f067aa0ba902b7";
 
 std::string header(std::string_view version, std::string_view rest = "-01") {
-  return std::string(version) + "-" + std::string(kTrace) + "-" + std::string(kParent) + std::string(rest);
+  return std::string(version) + "-" + std::string(kTrace) + "-" + std::string(kParent) +
+         std::string(rest);
 }
 
 bool parses(const std::string& h) {
@@ -31,7 +33,8 @@ TEST(TraceParent, RefusesMalformedHeaders) {
   EXPECT_FALSE(parses(header("00", "-1")));
   EXPECT_FALSE(parses("00-" + std::string(32, '0') + "-" + std::string(kParent) + "-01"));
   EXPECT_FALSE(parses("00-" + std::string(kTrace) + "-" + std::string(16, '0') + "-01"));
-  EXPECT_FALSE(parses("00-4BF92F3577B34DA6A3CE929D0E0E4736-" + std::string(kParent) + "-01")) << "lower case only";
+  EXPECT_FALSE(parses("00-4BF92F3577B34DA6A3CE929D0E0E4736-" + std::string(kParent) + "-01"))
+      << "lower case only";
 }
 
 TEST(TraceParent, ALaterVersionMayAddFieldsAfterADash) {
