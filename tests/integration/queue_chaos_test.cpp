@@ -174,14 +174,15 @@ TEST_F(QueueChaos, KillNineMidJobWithAClaimBufferLosesNoJob) {
   constexpr int kJobs = 40, kBuffer = 8;
   write_config(dir, database.url(), kBuffer);
   std::optional<JobsApp> first(std::in_place, dir);
-  enqueue(*first, R"({"count":40,"prefix":"k","sleepMs":300})");
-  // 4 started (sleeping), and at least 6 claimed for the buffer (it holds 4 to 8).
+  enqueue(*first, R"({"count":40,"prefix":"k","sleepMs":500})");
+  // 4 started (sleeping), and at least 2 claimed for the buffer (it holds 4 to 8; the bound is
+  // loose so that a slow run, under the sanitizers, still meets it before the jobs run out).
   ASSERT_TRUE(eventually(
       [&] {
-        return count("SELECT count(*) FROM jobs WHERE status = 'running'") >= kWorkers + kBuffer - 2 &&
+        return count("SELECT count(*) FROM jobs WHERE status = 'running'") >= kWorkers + 2 &&
                count("SELECT count(*) FROM starts") >= kWorkers;
       },
-      Ms(5000)))
+      Ms(10000)))
       << count("SELECT count(*) FROM jobs WHERE status = 'running'") << " running";
   first->process().signal(SIGKILL);
   ASSERT_EQ(first->process().wait(Ms(5000)), 128 + SIGKILL);
@@ -204,7 +205,7 @@ TEST_F(QueueChaos, KillNineMidJobWithAClaimBufferLosesNoJob) {
   EXPECT_EQ(t.stuck, 0);
   EXPECT_LE(t.max_attempts, 2);
   for (const auto& [key, j] : jobs) EXPECT_GE(j.attempts, j.starts) << key << " started more often than its attempts say";
-  // The lease (2 s) and one job (300 ms), on a loaded machine.
+  // The lease (2 s) and the jobs in flight (500 ms each), on a loaded machine.
   EXPECT_LT(recovery, 8000);
 }
 
@@ -257,7 +258,9 @@ TEST_F(QueueChaos, AFrozenInstancesJobsRunElsewhereWhenTheirLeaseEndsNotAfterThe
     EXPECT_LT(rerun_at, backlog_last_start) << j.key << " waited for B's backlog";
   }
   for (const auto& [key, j] : jobs)
-    if (key[0] == 'b') EXPECT_EQ(j.attempts, 1) << key;
+    if (key[0] == 'b') {
+      EXPECT_EQ(j.attempts, 1) << key;
+    }
   EXPECT_LT(recovery, 9000);
 }
 
@@ -297,7 +300,9 @@ TEST_F(QueueChaos, AJobWhoseCompletionIsLostIsDeliveredAgainVisiblyAndCompletesO
   EXPECT_EQ(details[1]["detail"], "job " + dup.id + " attempt 2");
   for (const auto& [key, j] : jobs) {
     EXPECT_LE(j.done, j.attempts) << key << " ran to the end more often than its attempts say";
-    if (key != "dup0") EXPECT_EQ(j.done, 1) << key;
+    if (key != "dup0") {
+      EXPECT_EQ(j.done, 1) << key;
+    }
   }
 }
 
