@@ -80,7 +80,6 @@ JobQueue::JobQueue(const Registry& registry, Executor& executor, db::Database& d
     g.due_sql = jobs_sql::claim(g.queues, g.others, false, sqlite);
   }
   enqueue_sql_ = jobs_sql::enqueue(sqlite);
-  start_sql_ = jobs_sql::start(sqlite);
   finish_sql_ = jobs_sql::finish(sqlite);
   if (!sqlite) channel_ = db::schema_channel(db_, kJobsChannel);
 }
@@ -135,7 +134,7 @@ Enqueued JobQueue::enqueue(std::string_view action, const boost::json::value& in
 // then after their lease. Not on every claim: on PostgreSQL that pick also steps over the index
 // entries of jobs finished since the last VACUUM (tens of thousands on a busy queue), for nothing
 // almost every time.
-JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std::int64_t limit, bool count) {
+JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std::int64_t limit) {
   const auto now = Clock::now();
   const std::string until = iso_time(now + options_.lease), at = iso_time(now);
   bool expired = false;
@@ -148,7 +147,7 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
     }
   }
   auto rows = db_.query(expired ? group.claim_sql : group.due_sql,
-                        {worker_id, until, at, limit, std::int64_t{count ? 1 : 0}, worker_lost_error()});
+                        {worker_id, until, at, limit, std::int64_t{1}, worker_lost_error()});
   Claim out;
   out.jobs.reserve(rows.size());
   for (const auto& r : rows) {
@@ -174,8 +173,7 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
                         .backoff_ms = integer(row, "backoff_ms"),
                         .max_backoff_ms = integer(row, "max_backoff_ms"),
                         .timeout_ms = integer(row, "timeout_ms"),
-                        .priority = integer(row, "priority"),
-                        .counted = count});
+                        .priority = integer(row, "priority")});
   }
   // RETURNING keeps no order: run them by priority, then time, like the pick.
   std::sort(out.jobs.begin(), out.jobs.end(), [](const Claimed& a, const Claimed& b) {
@@ -194,49 +192,6 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
                                       .timeout_ms = j.timeout_ms});
   }
   return out;
-}
-
-// A buffered job's attempt counts from here, before its handler runs: a crash from now on costs
-// the attempt (so a job that kills its process cannot run forever), a crash before it costs
-// nothing. Workers that start jobs while a round is being written join the next round, one
-// UPDATE each (a group commit). The UPDATE renews the lease too. Returns false when the job is no
-// longer this worker's (its lease ran out and another took it); throws when the database is away.
-bool JobQueue::begin(Claimed& job) {
-  std::shared_ptr<StartRound> round;
-  {
-    std::unique_lock lock(start_mutex_);
-    if (!start_next_) start_next_ = std::make_shared<StartRound>();
-    round = start_next_;
-    round->jobs.push_back(&job);
-    start_done_.wait(lock, [&] { return round->written || !start_writing_; });
-    if (!round->written) {  // no round in flight: this thread writes this one (its jobs wait)
-      start_next_.reset();
-      start_writing_ = true;
-      lock.unlock();
-      try {
-        boost::json::array rows;
-        rows.reserve(round->jobs.size());
-        for (const Claimed* j : round->jobs)
-          rows.push_back(boost::json::object{{"job", j->id}, {"worker", j->worker_id}, {"attempt", j->attempts}});
-        const auto now = Clock::now();
-        for (const auto& r :
-             db_.query(start_sql_, {boost::json::serialize(rows), iso_time(now + options_.lease), iso_time(now)}))
-          round->begun.push_back(text(r.as_object(), "id"));
-      } catch (...) {
-        round->error = std::current_exception();
-      }
-      lock.lock();
-      start_writing_ = false;
-      round->written = true;
-      start_done_.notify_all();
-    }
-  }
-  if (round->error) std::rethrow_exception(round->error);
-  if (std::find(round->begun.begin(), round->begun.end(), job.id) == round->begun.end()) return false;
-  ++job.attempts;
-  std::lock_guard lock(mutex_);
-  if (auto it = running_.find(job.claim); it != running_.end()) it->second.attempt = job.attempts;
-  return true;
 }
 
 void JobQueue::run(Claimed& job) {
@@ -428,7 +383,7 @@ void JobQueue::write_finishes(const std::vector<Finish>& batch) {
 void JobQueue::release(const std::vector<Claimed>& jobs) {
   for (const auto& j : jobs) {
     try {
-      db_.exec(jobs_sql::release(), {j.id, j.worker_id, j.attempts, iso_now(), std::int64_t{j.counted ? 1 : 0}});
+      db_.exec(jobs_sql::release(), {j.id, j.worker_id, j.attempts, iso_now(), std::int64_t{1}});
     } catch (const std::exception& e) {  // the lease runs out instead
       log_.warn("could not hand back a claimed job", {{"job", j.id}, {"error", e.what()}});
     }
@@ -463,10 +418,10 @@ void JobQueue::worker(Group* group, int index) {
       Claim got;
       try {
         // The claim counts the attempts, buffered jobs' too. Counting a buffer's as they start
-        // (begin(): one commit per round of starts) took claim_batch = 500 from 1.43x
+        // (one commit per round of starts) took claim_batch = 500 from 1.43x
         // graphile-worker's jobs/s to 0.04x (bench/queue-pg/run, 2026-12-07): a kill -9 still
         // spends an attempt on each buffered job until starts are marked without a commit each.
-        got = claim(*group, worker_id, fetch, /*count_now=*/true);
+        got = claim(*group, worker_id, fetch);
         failing = false;
       } catch (const std::exception& e) {  // the database is away: try again after a poll
         if (!failing) log_.error("job worker", {{"error", e.what()}});
@@ -492,33 +447,14 @@ void JobQueue::worker(Group* group, int index) {
     group->ready.pop_front();
     ++group->busy;
     lock.unlock();
-    std::optional<bool> begun = true;
-    if (!job.counted) {
-      try {
-        begun = begin(job);
-        failing = false;
-      } catch (const std::exception& e) {  // the database is away: the job waits for the next try
-        if (!failing) log_.error("job worker", {{"job", job.id}, {"error", e.what()}});
-        failing = true;
-        begun.reset();
-      }
-    }
-    if (begun == true) {
-      try {
-        run(job);
-      } catch (const std::exception& e) {  // its lease runs out and it runs again
-        log_.error("job worker", {{"job", job.id}, {"error", e.what()}});
-        forget(job.claim);
-      }
-    } else if (begun == false) {  // another instance took it (its lease had run out)
+    try {
+      run(job);
+    } catch (const std::exception& e) {  // its lease runs out and it runs again
+      log_.error("job worker", {{"job", job.id}, {"error", e.what()}});
       forget(job.claim);
     }
     lock.lock();
     --group->busy;
-    if (!begun) {
-      group->ready.push_front(std::move(job));
-      wake_.wait_for(lock, milliseconds(options_.poll_ms), [&] { return stopping_; });
-    }
   }
 }
 
@@ -653,7 +589,7 @@ int JobQueue::run_due() {
   const std::string worker_id = instance_ + "-now";
   for (auto& g : groups_)
     while (true) {
-      Claim c = claim(g, worker_id, 1, true);
+      Claim c = claim(g, worker_id, 1);
       if (c.jobs.empty() && c.dead == 0) break;
       ran += static_cast<int>(c.dead);
       for (auto& job : c.jobs) {

@@ -65,19 +65,6 @@ std::string claim(const std::vector<std::string>& queues, bool others, bool expi
 }
 
 // Like finish(): rows by primary key, and on PostgreSQL "lease_until IS NOT NULL" for "running".
-std::string start(bool sqlite) {
-  if (sqlite)
-    return "UPDATE jobs SET attempts = jobs.attempts + 1, lease_until = $2, updated_at = $3 "
-           "FROM (SELECT json_extract(value, '$.job') AS job, json_extract(value, '$.worker') AS worker, "
-           "json_extract(value, '$.attempt') AS attempt FROM json_each($1)) AS s "
-           "WHERE jobs.id = s.job AND jobs.worker_id = s.worker AND jobs.attempts = s.attempt AND "
-           "jobs.status = 'running' RETURNING id";
-  return "UPDATE jobs SET attempts = jobs.attempts + 1, lease_until = $2, updated_at = $3 "
-         "FROM json_to_recordset($1::json) AS s(job text, worker text, attempt bigint) "
-         "WHERE jobs.id = s.job AND jobs.worker_id = s.worker AND jobs.attempts = s.attempt AND "
-         "jobs.lease_until IS NOT NULL RETURNING jobs.id";
-}
-
 std::string renew() {
   return "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker_id = $3 AND attempts = $4 AND status = 'running'";
 }

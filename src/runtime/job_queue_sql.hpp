@@ -1,4 +1,4 @@
-// The job queue's statements (job_queue.cpp), each built once per dialect: claim, start, renew,
+// The job queue's statements (job_queue.cpp), each built once per dialect: claim, renew,
 // finish, hand back and enqueue. Their parameters are listed with each.
 //
 //   std::string sql = jobs_sql::claim({"emails"}, false, /*expired=*/true, /*sqlite=*/true);
@@ -22,11 +22,6 @@ inline constexpr std::string_view kClaimed =
 // attempts. A job whose attempts are spent (a lease-expired one whose last attempt had started)
 // becomes `dead` instead, with last_error $6 if it was running. Returns `status` and kClaimed.
 std::string claim(const std::vector<std::string>& queues, bool others, bool expired, bool sqlite);
-
-// Marks attempts started: $1 a JSON array of {"job", "worker", "attempt"} (the attempts value the
-// claim left), $2 the new lease end, $3 now. Adds one to attempts of the rows still held by that
-// worker at that value; returns their ids.
-std::string start(bool sqlite);
 
 // Renews a lease: $1 until, for job $2 held by worker $3 at attempts $4.
 std::string renew();

@@ -15,11 +15,9 @@
 // and cancelled jobs are pruned after `retention`.
 //
 // Throughput comes from batching, not from more statements. An idle worker claims for its group
-// in one statement: one job per idle worker (their attempts counted by the claim: they start at
-// once), plus `claim_batch` more kept in a local buffer when that is set (leased and renewed like
-// running ones, but not counted: workers that start buffered jobs at the same moment count them
-// in one UPDATE before their handlers run, so a kill -9 spends no attempt on a job that never
-// started; stop() hands back what did not start). Finished attempts are written by a thread of
+// in one statement: one job per idle worker, plus `claim_batch` more kept in a local buffer when
+// that is set (leased and renewed like running ones; the claim counts every attempt, so a kill -9
+// spends one on a buffered job that never started; stop() hands back what did not start). Finished attempts are written by a thread of
 // their own, whatever ended during the previous write in one UPDATE, so a worker goes on to its
 // next job at once; a write that fails is kept and tried again. stats() counts attempts once
 // their end is written. On PostgreSQL, enqueue() announces the job with NOTIFY (it leaves at
@@ -83,7 +81,6 @@ class JobQueue final : public JobSink {
     std::string id, action, input, trace_id, parent_run_id, user_id, org_id, run_at, worker_id;
     std::int64_t attempts = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0, priority = 0;
     std::uint64_t claim = 0;  // its entry in running_
-    bool counted = false;     // the claim counted its attempt (else begin() does, when it starts)
   };
   // What one claim statement took: jobs to run, and how many lease-expired jobs it found with
   // no attempt left (now dead).
@@ -118,17 +115,8 @@ class JobQueue final : public JobSink {
     std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
     bool timed_out = false;
   };
-  // Workers starting buffered jobs at the same moment: one UPDATE counts them all (begin()).
-  struct StartRound {
-    std::vector<Claimed*> jobs;
-    std::vector<std::string> begun;  // ids the UPDATE matched
-    std::exception_ptr error;
-    bool written = false;
-  };
-
-  Claim claim(Group& group, const std::string& worker_id, std::int64_t limit, bool count);
+  Claim claim(Group& group, const std::string& worker_id, std::int64_t limit);
   std::int64_t wanted(const Group& group) const;  // under mutex_
-  bool begin(Claimed& job);
   void run(Claimed& job);
   void time_out(const Running& r, std::chrono::system_clock::time_point now);
   void forget(std::uint64_t claim);
@@ -149,7 +137,7 @@ class JobQueue final : public JobSink {
   std::chrono::seconds event_retention_;
   std::vector<Group> groups_;
   std::string instance_;  // worker ids are "<instance>-<n>"
-  std::string enqueue_sql_, start_sql_, finish_sql_;
+  std::string enqueue_sql_, finish_sql_;
   std::string notify_url_, channel_;  // PostgreSQL shared by instances: the channel enqueue() notifies
   std::unique_ptr<db::Listener> listener_;
   std::thread listen_thread_;
@@ -166,10 +154,6 @@ class JobQueue final : public JobSink {
   std::chrono::system_clock::time_point keeper_next_ = std::chrono::system_clock::time_point::max();
   std::vector<std::thread> threads_;
 
-  std::mutex start_mutex_;
-  std::condition_variable start_done_;
-  std::shared_ptr<StartRound> start_next_;  // the round being filled
-  bool start_writing_ = false;
 
   // Finished attempts waiting to be written (by finisher_, or by run_due/stop on their thread).
   std::mutex finish_mutex_;
