@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bunbase/auth/rate_limiter.hpp"
+#include "src/auth/from_ip_request.hpp"
 #include "bunbase/db/database.hpp"
 #include "bunbase/testing/test_app.hpp"
 #include "src/auth/counter_table.hpp"
@@ -95,19 +96,7 @@ TEST(CounterTable, FixedAndSlidingWindowsAndTheProgressiveDelay) {
 
 // ---- the sign-in and mail limits, in memory (SQLite) or shared (PostgreSQL) ----------------
 
-class FromIp : public bb::Request {
- public:
-  explicit FromIp(std::string ip) : ip_(std::move(ip)) {}
-  std::string_view method() const override { return "POST"; }
-  std::string_view path() const override { return "/auth/sign-in"; }
-  std::optional<std::string_view> header(std::string_view) const override { return std::nullopt; }
-  std::optional<std::string_view> cookie(std::string_view) const override { return std::nullopt; }
-  std::string_view ip() const override { return ip_; }
-  std::string_view body() const override { return ""; }
-
- private:
-  std::string ip_;
-};
+using bb::auth::test::FromIp;
 
 class RateLimitSignIn : public ::testing::Test {
  protected:

@@ -5,22 +5,11 @@
 
 #include "bunbase/db/database.hpp"
 #include "bunbase/testing/test_app.hpp"
+#include "src/auth/from_ip_request.hpp"
 
 namespace {
 
-class FromIp : public bb::Request {
- public:
-  explicit FromIp(std::string ip) : ip_(std::move(ip)) {}
-  std::string_view method() const override { return "POST"; }
-  std::string_view path() const override { return "/"; }
-  std::optional<std::string_view> header(std::string_view) const override { return std::nullopt; }
-  std::optional<std::string_view> cookie(std::string_view) const override { return std::nullopt; }
-  std::string_view ip() const override { return ip_; }
-  std::string_view body() const override { return ""; }
-
- private:
-  std::string ip_;
-};
+using bb::auth::test::FromIp;
 
 std::string header(const bb::Response& r, std::string_view name) {
   std::string last;
