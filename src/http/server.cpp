@@ -20,7 +20,8 @@ struct Server::Acceptor {
   explicit Acceptor(net::io_context& ctx) : socket(ctx) {}
 };
 
-Server::Server(Options options, Handler& handler) : options_(std::move(options)), handler_(handler) {}
+Server::Server(Options options, Handler& handler)
+    : options_(std::move(options)), handler_(handler), memory_budget_(options_.max_inflight_body) {}
 
 Server::~Server() {
   stop(std::chrono::milliseconds(0));

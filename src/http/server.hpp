@@ -21,6 +21,7 @@
 #include "src/http/compression.hpp"
 #include "src/http/exchange.hpp"
 #include "src/http/forwarded.hpp"
+#include "src/http/memory_budget.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -39,6 +40,9 @@ class Server {
     unsigned short port = 3000;  // 0: any free port
     std::size_t body_limit = 1024 * 1024;
     std::size_t header_limit = 16 * 1024;
+    // Request bodies and their parsed JSON held at once by all requests in flight; a request
+    // past it is answered 503 busy (memory_budget.hpp).
+    std::size_t max_inflight_body = 256 * 1024 * 1024;
     int io_threads = 1;
     // A connection waiting for a request, or for the client to take a response, this long is
     // closed. A streamed response may stay open and quiet for any time.
@@ -64,6 +68,7 @@ class Server {
 
   const Options& options() const { return options_; }
   Handler& handler() { return handler_; }
+  MemoryBudget& memory_budget() { return memory_budget_; }
 
  private:
   friend class Session;
@@ -75,6 +80,7 @@ class Server {
 
   Options options_;
   Handler& handler_;
+  MemoryBudget memory_budget_;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::unique_ptr<Acceptor> acceptor_;
   std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
