@@ -140,7 +140,7 @@ Action retry_job() {
       [](const JobInput& in, Context& ctx) {
         JobView job = require_job(ctx.db, in.jobId);
         const std::string now = iso_now();
-        if (ctx.db.exec("UPDATE jobs SET status = 'pending', attempts = 0, run_at = $2, finished_at = NULL, "
+        if (ctx.db.exec("UPDATE jobs SET status = 'pending', attempts = 0, refunds = 0, run_at = $2, finished_at = NULL, "
                         "updated_at = $2 WHERE id = $1 AND status IN ('dead', 'cancelled', 'completed')",
                         {job.id, now}) == 0)
           throw Error(ErrorCode::conflict, "only a dead, cancelled or completed job can be retried; this one is " +

@@ -174,6 +174,15 @@ CREATE INDEX jobs_dead ON jobs (id) WHERE status = 'dead';
 -- partial index costs a write only for the runs it holds).
 CREATE INDEX action_runs_errors ON action_runs (id) WHERE status = 'error';
 )sql"});
+  all.push_back({"bunbase/0009_job_starts.sql", R"sql(
+-- A claim counts the attempt of every job it takes, also those kept in a claim_batch buffer that
+-- have not started. started_at marks the attempts whose handler did start (written with the
+-- finished attempts, in the same batched UPDATE); a lease-expired job never marked started gets
+-- its attempt back when it is claimed again, and refunds counts those times (at most
+-- max_attempts, so a job that kills its worker before its mark is written still ends dead).
+ALTER TABLE jobs ADD COLUMN started_at TEXT;
+ALTER TABLE jobs ADD COLUMN refunds INTEGER NOT NULL DEFAULT 0;
+)sql"});
   return all;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <unordered_set>
 
 #include "bunbase/core/id.hpp"
 #include "bunbase/core/time.hpp"
@@ -147,7 +148,7 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
     }
   }
   auto rows = db_.query(expired ? group.claim_sql : group.due_sql,
-                        {worker_id, until, at, limit, std::int64_t{1}, worker_lost_error()});
+                        {worker_id, until, at, limit, worker_lost_error()});
   Claim out;
   out.jobs.reserve(rows.size());
   for (const auto& r : rows) {
@@ -169,6 +170,7 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
                         .run_at = text(row, "run_at"),
                         .worker_id = worker_id,
                         .attempts = integer(row, "attempts"),
+                        .refunds = integer(row, "refunds"),
                         .max_attempts = integer(row, "max_attempts"),
                         .backoff_ms = integer(row, "backoff_ms"),
                         .max_backoff_ms = integer(row, "max_backoff_ms"),
@@ -186,6 +188,7 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
                                       .worker = j.worker_id,
                                       .action = j.action,
                                       .attempt = j.attempts,
+                                      .refunds = j.refunds,
                                       .max_attempts = j.max_attempts,
                                       .backoff_ms = j.backoff_ms,
                                       .max_backoff_ms = j.max_backoff_ms,
@@ -195,6 +198,7 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
 }
 
 void JobQueue::run(Claimed& job) {
+  std::string started_at;  // set when the handler starts
   auto done = [&](std::string_view status, const boost::json::object& error, const std::string& run_id,
                   std::string retry_at = {}) {
     bool timed_out = false;
@@ -213,10 +217,13 @@ void JobQueue::run(Claimed& job) {
     finish({.id = job.id,
             .worker_id = job.worker_id,
             .attempts = job.attempts,
+            .refunds = job.refunds,
             .status = std::string(status),
             .retry_at = std::move(retry_at),
             .error = error.empty() ? std::string() : boost::json::serialize(error),
-            .run_id = run_id});
+            .run_id = run_id,
+            .started_at = started_at,
+            .claim = job.claim});
   };
 
   const RegisteredAction* ra = registry_.find(job.action);
@@ -254,6 +261,16 @@ void JobQueue::run(Claimed& job) {
       keeper_wake_.notify_one();
     }
   }
+  // The attempt starts: marked with the next batch of finished attempts, without waiting for it
+  // (a start and an end in the same batch are written once, as the end). A kill -9 before the
+  // mark is written gives this attempt back (jobs_sql::claim), within the job's refunds.
+  started_at = iso_time(Clock::now());
+  finish({.id = job.id,
+          .worker_id = job.worker_id,
+          .attempts = job.attempts,
+          .refunds = job.refunds,
+          .started_at = started_at,
+          .claim = job.claim});
   const auto started = std::chrono::steady_clock::now();
   RunResult r = executor_.run(inv);
   const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
@@ -275,7 +292,7 @@ void JobQueue::run(Claimed& job) {
 // An attempt still running at its timeout has failed: the job is retried after its backoff, or
 // dead if that was its last attempt. Its lease is no longer renewed, and its late end changes
 // nothing (run() finds it marked). The handler itself runs on: a thread cannot be interrupted.
-void JobQueue::time_out(const Running& r, Clock::time_point now) {
+void JobQueue::time_out(std::uint64_t claim, const Running& r, Clock::time_point now) {
   const bool last = r.attempt >= r.max_attempts;
   const boost::json::object error{{"code", "timed_out"},
                                   {"kind", "unavailable"},
@@ -287,10 +304,12 @@ void JobQueue::time_out(const Running& r, Clock::time_point now) {
   finish({.id = r.id,
           .worker_id = r.worker,
           .attempts = r.attempt,
+          .refunds = r.refunds,
           .status = last ? "dead" : "pending",
           .retry_at = last ? std::string() : iso_time(now + retry_delay(r.attempt, r.backoff_ms, r.max_backoff_ms)),
           .error = boost::json::serialize(error),
-          .run_id = {}});
+          .run_id = {},
+          .claim = claim});
 }
 
 void JobQueue::forget(std::uint64_t claim) {
@@ -359,31 +378,51 @@ void JobQueue::finisher() {
   }
 }
 
+// One row per attempt: the start of an attempt whose end is in the same batch is left out (the
+// end carries started_at), so a job that starts and ends between two writes costs one row, as
+// it did before starts were marked.
 void JobQueue::write_finishes(const std::vector<Finish>& batch) {
   const std::string at = iso_now();
+  std::unordered_set<std::uint64_t> ended;
+  for (const Finish& f : batch)
+    if (!f.status.empty()) ended.insert(f.claim);
   boost::json::array rows;
   rows.reserve(batch.size());
   auto text_or_null = [](const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); };
-  for (const Finish& f : batch)
+  for (const Finish& f : batch) {
+    if (f.status.empty()) {
+      if (!ended.contains(f.claim))
+        rows.push_back(boost::json::object{{"id", f.id},
+                                           {"worker_id", f.worker_id},
+                                           {"attempts", f.attempts},
+                                           {"refunds", f.refunds},
+                                           {"started_at", f.started_at},
+                                           {"at", at}});
+      continue;
+    }
     rows.push_back(boost::json::object{{"id", f.id},
                                        {"worker_id", f.worker_id},
                                        {"attempts", f.attempts},
+                                       {"refunds", f.refunds},
                                        {"status", f.status},
                                        {"retry_at", text_or_null(f.retry_at)},
                                        {"error", text_or_null(f.error)},
                                        {"run_id", text_or_null(f.run_id)},
+                                       {"started_at", text_or_null(f.started_at)},
                                        {"at", at}});
-  db_.exec(finish_sql_, {boost::json::serialize(rows)});
+  }
+  if (!rows.empty()) db_.exec(finish_sql_, {boost::json::serialize(rows)});
   for (const Finish& f : batch)
-    (f.status == "completed" ? completed_ : f.status == "dead" ? dead_ : retried_).fetch_add(1, std::memory_order_relaxed);
+    if (!f.status.empty())
+      (f.status == "completed" ? completed_ : f.status == "dead" ? dead_ : retried_).fetch_add(1, std::memory_order_relaxed);
 }
 
 // Jobs claimed but never started (stop): back to pending, with the attempt the claim counted
-// (if it did) taken back, so another instance takes them now rather than after their lease.
+// taken back, so another instance takes them now rather than after their lease.
 void JobQueue::release(const std::vector<Claimed>& jobs) {
   for (const auto& j : jobs) {
     try {
-      db_.exec(jobs_sql::release(), {j.id, j.worker_id, j.attempts, iso_now(), std::int64_t{1}});
+      db_.exec(jobs_sql::release(), {j.id, j.worker_id, j.attempts, j.refunds, iso_now()});
     } catch (const std::exception& e) {  // the lease runs out instead
       log_.warn("could not hand back a claimed job", {{"job", j.id}, {"error", e.what()}});
     }
@@ -417,10 +456,10 @@ void JobQueue::worker(Group* group, int index) {
       lock.unlock();
       Claim got;
       try {
-        // The claim counts the attempts, buffered jobs' too. Counting a buffer's as they start
-        // (one commit per round of starts) took claim_batch = 500 from 1.43x
-        // graphile-worker's jobs/s to 0.04x (bench/queue-pg/run, 2026-12-07): a kill -9 still
-        // spends an attempt on each buffered job until starts are marked without a commit each.
+        // The claim counts the attempts, buffered jobs' too, and run() marks their starts in
+        // the finished attempts' batches. Counting a buffer's attempts as they start, workers
+        // waiting for one commit per round of starts, took claim_batch = 500 from 1.43x
+        // graphile-worker's jobs/s to 0.04x (bench/queue-pg/run, 2026-12-07).
         got = claim(*group, worker_id, fetch);
         failing = false;
       } catch (const std::exception& e) {  // the database is away: try again after a poll
@@ -488,13 +527,14 @@ void JobQueue::housekeeping() {
     const auto now = Clock::now();
     const bool renew = now >= next_beat;
     if (renew) next_beat = now + beat;
-    std::vector<Running> timed_out, alive;
+    std::vector<std::pair<std::uint64_t, Running>> timed_out;
+    std::vector<Running> alive;
     auto next = next_beat;
     for (auto& [claim, r] : running_) {
       if (r.timed_out) continue;
       if (r.deadline <= now) {
         r.timed_out = true;
-        timed_out.push_back(r);
+        timed_out.emplace_back(claim, r);
         continue;
       }
       next = std::min(next, r.deadline);
@@ -502,11 +542,11 @@ void JobQueue::housekeeping() {
     }
     keeper_next_ = std::max(next, now + kTimeoutResolution);
     lock.unlock();
-    for (const Running& r : timed_out) time_out(r, now);
+    for (const auto& [claim, r] : timed_out) time_out(claim, r, now);
     if (renew) {
       try {
         const std::string until = iso_time(now + options_.lease);
-        for (const Running& r : alive) db_.exec(jobs_sql::renew(), {until, r.id, r.worker, r.attempt});
+        for (const Running& r : alive) db_.exec(jobs_sql::renew(), {until, r.id, r.worker, r.attempt, r.refunds});
         if (now - last_prune > std::chrono::minutes(1)) {
           prune();
           last_prune = now;

@@ -22,6 +22,7 @@
 #include "bunbase/db/database.hpp"
 #include "bunbase/runtime/app.hpp"
 #include "bunbase/testing/test_app.hpp"
+#include "src/runtime/job_queue_sql.hpp"
 #include "tests/support/pg_cluster.hpp"
 
 namespace {
@@ -436,10 +437,11 @@ TEST_F(JobQueueTest, BackoffIsCappedByMaxBackoff) {
   EXPECT_LE(run_at, t1 + 4s);
 }
 
+// A worker died during an attempt that had started (its start is marked): the attempt is spent.
 TEST_F(JobQueueTest, ExpiredLeaseIsClaimedAgainAndCompletes) {
   const auto id = add(1);
   db().exec(
-      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone' "
+      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone', started_at = $1 "
       "WHERE id = $2",
       {bb::iso_time(Clock::now() - 1s), id});
   EXPECT_EQ(queue().run_due(), 1);
@@ -465,7 +467,7 @@ TEST_F(JobQueueTest, AnExpiredLeaseIsTakenAgainWhilePendingJobsAreDue) {
   for (int n = 1; n <= 5; ++n) add(n, {.priority = 5});
   const auto orphan = add(99);
   db().exec(
-      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone' "
+      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone', started_at = $1 "
       "WHERE id = $2",
       {bb::iso_time(Clock::now() - 1s), orphan});
   EXPECT_EQ(queue().run_due(), 6);
@@ -480,7 +482,7 @@ TEST_F(JobQueueTest, AnExpiredLeaseIsTakenAgainWhilePendingJobsAreDue) {
 TEST_F(JobQueueTest, LeaseExpiredOnTheLastAttemptIsDeadWorkerLost) {
   const auto id = add(1, {.max_attempts = 2});
   db().exec(
-      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 2, worker_id = 'gone' "
+      "UPDATE jobs SET status = 'running', lease_until = $1, attempts = 2, worker_id = 'gone', started_at = $1 "
       "WHERE id = $2",
       {bb::iso_time(Clock::now() - 1s), id});
   EXPECT_EQ(queue().run_due(), 1);
@@ -490,6 +492,57 @@ TEST_F(JobQueueTest, LeaseExpiredOnTheLastAttemptIsDeadWorkerLost) {
   EXPECT_EQ(row.at("attempts").as_int64(), 2) << "never past max_attempts (it was 3 of 2)";
   EXPECT_TRUE(seen().empty()) << "no further attempt runs";
   EXPECT_EQ(queue().stats().dead, 1u);
+}
+
+// A worker died while the job waited in its claim buffer (claimed, attempt counted, never
+// started: no start mark): the next claim gives that attempt back, so a job on its last attempt
+// still runs, as that same attempt, and refunds counts the refund.
+TEST_F(JobQueueTest, AnExpiredLeaseNeverStartedGetsItsAttemptBack) {
+  const auto id = add(1, {.max_attempts = 1});
+  db().exec("UPDATE jobs SET status = 'running', lease_until = $1, attempts = 1, worker_id = 'gone' WHERE id = $2",
+            {bb::iso_time(Clock::now() - 1s), id});
+  EXPECT_EQ(queue().run_due(), 1);
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "completed") << "not dead without having run";
+  EXPECT_EQ(row.at("attempts").as_int64(), 1);
+  EXPECT_EQ(row.at("refunds").as_int64(), 1);
+  EXPECT_FALSE(row.at("started_at").is_null()) << "its end carries its start";
+  ASSERT_EQ(seen().size(), 1u);
+  EXPECT_EQ(seen()[0].trigger_detail, "job " + id + " attempt 1");
+  EXPECT_EQ(queue().stats().dead, 0u);
+}
+
+// Refunds are bounded (max_attempts per job): a job that kills its worker every time before its
+// start is marked is given its attempt back that many times, then counted like any other, and
+// ends dead (worker_lost) without passing max_attempts.
+TEST_F(JobQueueTest, AJobNeverMarkedStartedEndsDeadOnceItsRefundsAreSpent) {
+  const auto id = add(1, {.max_attempts = 2});
+  auto lose = [&] {  // the claim below took it, then its worker died before the start was written
+    db().exec("UPDATE jobs SET status = 'running', lease_until = $1, worker_id = 'gone', started_at = NULL "
+              "WHERE id = $2",
+              {bb::iso_time(Clock::now() - 1s), id});
+  };
+  // Each claim as the expired-lease pick does it, without running the job (the worker "dies").
+  const std::string claim_sql = bb::jobs_sql::claim({}, true, true, db().dialect() == "sqlite");
+  auto claim = [&] {
+    return db().query(claim_sql, {"w", bb::iso_in(1h), bb::iso_now(), std::int64_t{10}, "{\"code\":\"worker_lost\"}"});
+  };
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen_attempts;  // (attempts, refunds) after each claim
+  ASSERT_EQ(claim().size(), 1u);  // the first claim: attempt 1
+  for (int crash = 0; crash < 10; ++crash) {
+    lose();
+    auto rows = claim();
+    ASSERT_EQ(rows.size(), 1u);
+    auto row = job(id);
+    seen_attempts.emplace_back(row.at("attempts").as_int64(), row.at("refunds").as_int64());
+    if (str(row.at("status")) == "dead") break;
+  }
+  const std::vector<std::pair<std::int64_t, std::int64_t>> expected = {{1, 1}, {1, 2}, {2, 2}, {2, 2}};
+  EXPECT_EQ(seen_attempts, expected) << "two refunds (max_attempts 2), then counted, then dead";
+  auto row = job(id);
+  EXPECT_EQ(str(row.at("status")), "dead");
+  EXPECT_EQ(json::parse(str(row.at("last_error"))).at("code"), "worker_lost");
+  EXPECT_LE(row.at("attempts").as_int64(), row.at("max_attempts").as_int64());
 }
 
 TEST_F(JobQueueTest, JobOfAnActionNoLongerInTheCodeIsDead) {
@@ -562,10 +615,38 @@ TEST_F(JobQueueBatch, ClaimedJobsWaitLeasedAndStopHandsBackThoseNotStarted) {
   EXPECT_EQ(queue().stats().completed, 5u) << "counted once written";
 }
 
-// An attempt is counted when its handler starts, not when the job is claimed: an instance
-// killed with a buffer of claimed jobs has spent no attempt on them (with max_attempts 1 they
-// would otherwise be dead without having run). A buffered job that another instance took
-// meanwhile (its lease ran out) is not started here.
+// The start of an attempt is written while its handler runs, without waiting for its end (the
+// claim counted it; the mark tells a lease-expired claim whether to give it back); the jobs
+// waiting in the buffer have none.
+TEST_F(JobQueueBatch, AStartIsMarkedWhileTheJobRunsAndBufferedJobsHaveNone) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(queue().enqueue("gate", json::object{{"n", i}}, {}, nullptr).id);
+  queue().start();
+  {
+    std::unique_lock lock(g_mutex);
+    ASSERT_TRUE(g_gate_changed.wait_for(lock, 5s, [] { return g_gate_entered == 1; }));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (count("SELECT count(*) AS n FROM jobs WHERE started_at IS NOT NULL") == 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND started_at IS NOT NULL"), 1)
+      << "the running job's start is written before it ends";
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND started_at IS NULL"), 4)
+      << "the buffered ones have no start";
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'running' AND attempts = 1"), 5)
+      << "the claim counted all five";
+  {
+    std::lock_guard lock(g_mutex);
+    g_gate_open = true;
+  }
+  g_gate_changed.notify_all();
+  queue().stop();
+  EXPECT_EQ(count("SELECT count(*) AS n FROM jobs WHERE status = 'completed' AND started_at IS NOT NULL AND "
+                  "started_at <= finished_at"),
+            static_cast<std::int64_t>(count("SELECT count(*) AS n FROM jobs WHERE status = 'completed'")));
+}
+
 // Timeouts, with real workers: an attempt still running at its timeout is failed then
 // (timed_out), retried after its backoff or dead after the last attempt; its own late end
 // changes nothing. A lease of 1 s, renewed every 333 ms.

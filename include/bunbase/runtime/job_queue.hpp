@@ -16,12 +16,17 @@
 //
 // Throughput comes from batching, not from more statements. An idle worker claims for its group
 // in one statement: one job per idle worker, plus `claim_batch` more kept in a local buffer when
-// that is set (leased and renewed like running ones; the claim counts every attempt, so a kill -9
-// spends one on a buffered job that never started; stop() hands back what did not start). Finished attempts are written by a thread of
-// their own, whatever ended during the previous write in one UPDATE, so a worker goes on to its
-// next job at once; a write that fails is kept and tried again. stats() counts attempts once
-// their end is written. On PostgreSQL, enqueue() announces the job with NOTIFY (it leaves at
-// commit), so idle workers of every instance look at once.
+// that is set (leased and renewed like running ones; stop() hands back what did not start). The
+// claim counts every attempt it takes; a handler's start is marked (jobs.started_at) by the
+// thread that writes finished attempts, whatever started or ended during its previous write in
+// one UPDATE, and an attempt that starts and ends in the same interval is written once, as its
+// end. A lease-expired job never marked started (a kill -9 left it in the buffer, or came in the
+// moment between a start and its write) gets its attempt back when it is claimed again, at most
+// max_attempts times (jobs.refunds), so a job that kills its worker before its start is written
+// still ends dead. A worker goes on to its next job
+// at once; a write that fails is kept and tried again. stats() counts attempts once their end is
+// written. On PostgreSQL, enqueue() announces the job with NOTIFY (it leaves at commit), so idle
+// workers of every instance look at once.
 //
 //   JobQueue q(registry, executor, db, log, config.queue);
 //   q.start();          // the workers (serve)
@@ -79,7 +84,8 @@ class JobQueue final : public JobSink {
   // A job this instance holds the lease of (claimed, maybe not started yet).
   struct Claimed {
     std::string id, action, input, trace_id, parent_run_id, user_id, org_id, run_at, worker_id;
-    std::int64_t attempts = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0, priority = 0;
+    std::int64_t attempts = 0, refunds = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0,
+                 priority = 0;
     std::uint64_t claim = 0;  // its entry in running_
   };
   // What one claim statement took: jobs to run, and how many lease-expired jobs it found with
@@ -88,11 +94,13 @@ class JobQueue final : public JobSink {
     std::vector<Claimed> jobs;
     std::size_t dead = 0;
   };
-  // What an attempt ended in: one row of the batched UPDATE.
+  // An attempt that started or ended: one row of the batched UPDATE. A start has no status.
   struct Finish {
     std::string id, worker_id;
-    std::int64_t attempts = 0;
+    std::int64_t attempts = 0, refunds = 0;
     std::string status, retry_at, error, run_id;  // retry_at: set when status is "pending"
+    std::string started_at;                       // when its handler started ("": not known here)
+    std::uint64_t claim = 0;                      // its entry in running_ (a start and its end share it)
   };
   struct Group {
     std::vector<std::string> queues;  // empty with `others`: every queue not listed
@@ -111,14 +119,14 @@ class JobQueue final : public JobSink {
   // until it starts) is ahead; past it the attempt is failed once (timed_out).
   struct Running {
     std::string id, worker, action;
-    std::int64_t attempt = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0;
+    std::int64_t attempt = 0, refunds = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0;
     std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
     bool timed_out = false;
   };
   Claim claim(Group& group, const std::string& worker_id, std::int64_t limit);
   std::int64_t wanted(const Group& group) const;  // under mutex_
   void run(Claimed& job);
-  void time_out(const Running& r, std::chrono::system_clock::time_point now);
+  void time_out(std::uint64_t claim, const Running& r, std::chrono::system_clock::time_point now);
   void forget(std::uint64_t claim);
   void finish(Finish&& f);
   void flush_finishes();
@@ -155,7 +163,8 @@ class JobQueue final : public JobSink {
   std::vector<std::thread> threads_;
 
 
-  // Finished attempts waiting to be written (by finisher_, or by run_due/stop on their thread).
+  // Started and finished attempts waiting to be written (by finisher_, or by run_due/stop on
+  // their thread).
   std::mutex finish_mutex_;
   std::condition_variable finish_wake_, finish_idle_;
   std::vector<Finish> finishing_;
