@@ -21,8 +21,9 @@ struct RecordInput {
   std::optional<bb::Int<bb::Minimum<0>, bb::Maximum<10000>>> sleepMs;
   std::optional<bb::Int<bb::Minimum<0>, bb::Maximum<1000>>> failTimes;  // the first N attempts fail
   std::optional<bool> crashAfterFirst;  // attempt 1 kills its process once its row is in `done`
+  std::optional<bool> crashAtStart;     // every attempt kills its process once its start is noted
 };
-BOOST_DESCRIBE_STRUCT(RecordInput, (), (key, sleepMs, failTimes, crashAfterFirst))
+BOOST_DESCRIBE_STRUCT(RecordInput, (), (key, sleepMs, failTimes, crashAfterFirst, crashAtStart))
 struct RecordOutput {
   std::int64_t attempt = 0;
 };
@@ -31,7 +32,9 @@ BOOST_DESCRIBE_STRUCT(RecordOutput, (), (attempt))
 // Notes its start in `starts`, sleeps, then counts this attempt; fails while the key has had at
 // most failTimes attempts, else adds a row to `done`. A process killed during the sleep leaves
 // only the start. With crashAfterFirst, the first attempt kills its own process after `done`:
-// the work is done and its completion never written (the job is delivered again).
+// the work is done and its completion never written (the job is delivered again). With
+// crashAtStart, every attempt kills its process right after its start is noted (a job that
+// brings its worker down).
 bb::Action record() {
   return bb::action<RecordInput, RecordOutput>(
       {.name = "record",
@@ -40,6 +43,7 @@ bb::Action record() {
         ctx.db.exec("INSERT INTO starts (key, pid, detail, at_ms) VALUES ($1, $2, $3, $4)",
                     {std::string(in.key), static_cast<std::int64_t>(getpid()), std::string(ctx.trigger.detail),
                      now_ms()});
+        if (in.crashAtStart.value_or(false)) ::kill(::getpid(), SIGKILL);
         if (in.sleepMs) std::this_thread::sleep_for(std::chrono::milliseconds(in.sleepMs->value));
         const std::string key = in.key;
         ctx.db.exec("INSERT INTO attempts (key, pid, at_ms) VALUES ($1, $2, $3)",
@@ -70,11 +74,13 @@ struct EnqueueInput {
   std::optional<std::int64_t> sleepMs;
   std::optional<std::int64_t> failTimes;
   std::optional<bool> crashAfterFirst;
+  std::optional<bool> crashAtStart;
   std::optional<bb::Int<bb::Minimum<1>, bb::Maximum<100>>> maxAttempts;
   std::optional<bb::Int<bb::Minimum<1>, bb::Maximum<60000>>> backoffMs;
 };
 BOOST_DESCRIBE_STRUCT(EnqueueInput, (),
-                      (count, prefix, action, sleepMs, failTimes, crashAfterFirst, maxAttempts, backoffMs))
+                      (count, prefix, action, sleepMs, failTimes, crashAfterFirst, crashAtStart, maxAttempts,
+                       backoffMs))
 struct EnqueueOutput {
   std::vector<std::string> jobIds;
 };
@@ -97,6 +103,7 @@ bb::Action enqueue_many() {
           if (in.sleepMs) input["sleepMs"] = *in.sleepMs;
           if (in.failTimes) input["failTimes"] = *in.failTimes;
           if (in.crashAfterFirst) input["crashAfterFirst"] = *in.crashAfterFirst;
+          if (in.crashAtStart) input["crashAtStart"] = *in.crashAtStart;
           out.jobIds.push_back(
               ctx.queue.add(action, boost::json::value(std::move(input)), options).id);
         }
