@@ -135,7 +135,7 @@ Enqueued JobQueue::enqueue(std::string_view action, const boost::json::value& in
 // then after their lease. Not on every claim: on PostgreSQL that pick also steps over the index
 // entries of jobs finished since the last VACUUM (tens of thousands on a busy queue), for nothing
 // almost every time.
-JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std::int64_t limit) {
+JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std::int64_t limit, bool starting) {
   const auto now = Clock::now();
   const std::string until = iso_time(now + options_.lease), at = iso_time(now);
   bool expired = false;
@@ -148,7 +148,7 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
     }
   }
   auto rows = db_.query(expired ? group.claim_sql : group.due_sql,
-                        {worker_id, until, at, limit, worker_lost_error()});
+                        {worker_id, until, at, limit, worker_lost_error(), starting ? db::Value(at) : db::Value(nullptr)});
   Claim out;
   out.jobs.reserve(rows.size());
   for (const auto& r : rows) {
@@ -175,7 +175,8 @@ JobQueue::Claim JobQueue::claim(Group& group, const std::string& worker_id, std:
                         .backoff_ms = integer(row, "backoff_ms"),
                         .max_backoff_ms = integer(row, "max_backoff_ms"),
                         .timeout_ms = integer(row, "timeout_ms"),
-                        .priority = integer(row, "priority")});
+                        .priority = integer(row, "priority"),
+                        .marked = starting});
   }
   // RETURNING keeps no order: run them by priority, then time, like the pick.
   std::sort(out.jobs.begin(), out.jobs.end(), [](const Claimed& a, const Claimed& b) {
@@ -261,16 +262,18 @@ void JobQueue::run(Claimed& job) {
       keeper_wake_.notify_one();
     }
   }
-  // The attempt starts: marked with the next batch of finished attempts, without waiting for it
-  // (a start and an end in the same batch are written once, as the end). A kill -9 before the
-  // mark is written gives this attempt back (jobs_sql::claim), within the job's refunds.
+  // The attempt starts. Unless the claim marked it (it was claimed to start at once), the start
+  // is marked with the next batch of finished attempts, without waiting for it (a start and an
+  // end in the same batch are written once, as the end). A kill -9 before the mark is written
+  // gives this attempt back (jobs_sql::claim), within the job's refunds.
   started_at = iso_time(Clock::now());
-  finish({.id = job.id,
-          .worker_id = job.worker_id,
-          .attempts = job.attempts,
-          .refunds = job.refunds,
-          .started_at = started_at,
-          .claim = job.claim});
+  if (!job.marked)
+    finish({.id = job.id,
+            .worker_id = job.worker_id,
+            .attempts = job.attempts,
+            .refunds = job.refunds,
+            .started_at = started_at,
+            .claim = job.claim});
   const auto started = std::chrono::steady_clock::now();
   RunResult r = executor_.run(inv);
   const auto took = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
@@ -460,7 +463,7 @@ void JobQueue::worker(Group* group, int index) {
         // the finished attempts' batches. Counting a buffer's attempts as they start, workers
         // waiting for one commit per round of starts, took claim_batch = 500 from 1.43x
         // graphile-worker's jobs/s to 0.04x (bench/queue-pg/run, 2026-12-07).
-        got = claim(*group, worker_id, fetch);
+        got = claim(*group, worker_id, fetch, /*starting=*/options_.claim_batch == 0);
         failing = false;
       } catch (const std::exception& e) {  // the database is away: try again after a poll
         if (!failing) log_.error("job worker", {{"error", e.what()}});
@@ -629,7 +632,7 @@ int JobQueue::run_due() {
   const std::string worker_id = instance_ + "-now";
   for (auto& g : groups_)
     while (true) {
-      Claim c = claim(g, worker_id, 1);
+      Claim c = claim(g, worker_id, 1, /*starting=*/true);
       if (c.jobs.empty() && c.dead == 0) break;
       ran += static_cast<int>(c.dead);
       for (auto& job : c.jobs) {

@@ -29,7 +29,7 @@ std::string quoted_list(const std::vector<std::string>& items) {
 // buffer, or before the start was written) gets the attempt it had back, at most max_attempts
 // times (refunds): the same attempt is taken again. A lease-expired row whose attempts are spent
 // (its last attempt started, or it has no refund left) becomes `dead` (worker_lost) rather than
-// running.
+// running. Jobs claimed to start at once (no buffer) are marked started by the claim ($6).
 //
 // SQLite: one UPDATE whose subquery picks the jobs (SQLite is told which index to read: it would
 // otherwise pick the status index and sort); writes are serialised, so of two claimers one wins.
@@ -58,7 +58,7 @@ std::string claim(const std::vector<std::string>& queues, bool others, bool expi
                           "lease_until = CASE WHEN " + spent + " THEN NULL ELSE $2 END, " +
                           "last_error = CASE WHEN " + spent + " AND status = 'running' THEN $5 ELSE last_error END, " +
                           "finished_at = CASE WHEN " + spent + " THEN $3 ELSE finished_at END, " +
-                          "started_at = CASE WHEN " + spent + " THEN started_at ELSE NULL END, " +
+                          "started_at = CASE WHEN " + spent + " THEN started_at ELSE $6 END, " +
                           "worker_id = $1, updated_at = $3 ";
   const std::string returning = " RETURNING status, " + std::string(kClaimed);
   if (sqlite)

@@ -2,7 +2,7 @@
 // finish (and mark started), hand back and enqueue. Their parameters are listed with each.
 //
 //   std::string sql = jobs_sql::claim({"emails"}, false, /*expired=*/true, /*sqlite=*/true);
-//   db.query(sql, {worker_id, lease_until, now, limit, worker_lost_error});
+//   db.query(sql, {worker_id, lease_until, now, limit, worker_lost_error, now_or_null});
 #pragma once
 
 #include <string>
@@ -21,8 +21,9 @@ inline constexpr std::string_view kClaimed =
 // `expired`, first the jobs whose lease ran out before $3. Each claim counts an attempt, except
 // for a lease-expired job never marked started: it gets that attempt back (refunds + 1, at most
 // max_attempts times). A job whose attempts are spent (a lease-expired one whose last attempt
-// started, or that has no refund left) becomes `dead` instead, with last_error $5. Returns
-// `status` and kClaimed.
+// started, or that has no refund left) becomes `dead` instead, with last_error $5. $6 is the
+// started_at the claimed jobs get: now when they start at once, NULL when they wait in a claim
+// buffer (their starts are marked as they start). Returns `status` and kClaimed.
 std::string claim(const std::vector<std::string>& queues, bool others, bool expired, bool sqlite);
 
 // Renews a lease: $1 until, for job $2 held by worker $3 at attempts $4 and refunds $5.

@@ -525,7 +525,8 @@ TEST_F(JobQueueTest, AJobNeverMarkedStartedEndsDeadOnceItsRefundsAreSpent) {
   // Each claim as the expired-lease pick does it, without running the job (the worker "dies").
   const std::string claim_sql = bb::jobs_sql::claim({}, true, true, db().dialect() == "sqlite");
   auto claim = [&] {
-    return db().query(claim_sql, {"w", bb::iso_in(1h), bb::iso_now(), std::int64_t{10}, "{\"code\":\"worker_lost\"}"});
+    return db().query(claim_sql, {"w", bb::iso_in(1h), bb::iso_now(), std::int64_t{10}, "{\"code\":\"worker_lost\"}",
+                                  nullptr});
   };
   std::vector<std::pair<std::int64_t, std::int64_t>> seen_attempts;  // (attempts, refunds) after each claim
   ASSERT_EQ(claim().size(), 1u);  // the first claim: attempt 1

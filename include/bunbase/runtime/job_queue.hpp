@@ -17,14 +17,16 @@
 // Throughput comes from batching, not from more statements. An idle worker claims for its group
 // in one statement: one job per idle worker, plus `claim_batch` more kept in a local buffer when
 // that is set (leased and renewed like running ones; stop() hands back what did not start). The
-// claim counts every attempt it takes; a handler's start is marked (jobs.started_at) by the
-// thread that writes finished attempts, whatever started or ended during its previous write in
-// one UPDATE, and an attempt that starts and ends in the same interval is written once, as its
-// end. A lease-expired job never marked started (a kill -9 left it in the buffer, or came in the
-// moment between a start and its write) gets its attempt back when it is claimed again, at most
-// max_attempts times (jobs.refunds), so a job that kills its worker before its start is written
-// still ends dead. A worker goes on to its next job
-// at once; a write that fails is kept and tried again. stats() counts attempts once their end is
+// claim counts every attempt it takes. Without a buffer its jobs start at once, and it marks them
+// started (jobs.started_at); with one, a handler's start is marked by the thread that writes
+// finished attempts, whatever started or ended during its previous write in one UPDATE (a start
+// whose end is in the same write is written once, as the end). A lease-expired job never marked
+// started (a kill -9 left it in the buffer) gets its attempt back when it is claimed again, at
+// most max_attempts times (jobs.refunds), so a job that kills its worker before its start is
+// written still ends dead. The price: a kill -9 in the moment between a buffered job's start and
+// that write (for a job shorter than a write, until its end is written) gives back an attempt
+// that did run, and the job runs again as the same attempt. A worker goes on to its next job at
+// once; a write that fails is kept and tried again. stats() counts attempts once their end is
 // written. On PostgreSQL, enqueue() announces the job with NOTIFY (it leaves at commit), so idle
 // workers of every instance look at once.
 //
@@ -87,6 +89,7 @@ class JobQueue final : public JobSink {
     std::int64_t attempts = 0, refunds = 0, max_attempts = 0, backoff_ms = 0, max_backoff_ms = 0, timeout_ms = 0,
                  priority = 0;
     std::uint64_t claim = 0;  // its entry in running_
+    bool marked = false;      // the claim marked it started (it was claimed to start at once)
   };
   // What one claim statement took: jobs to run, and how many lease-expired jobs it found with
   // no attempt left (now dead).
@@ -123,7 +126,8 @@ class JobQueue final : public JobSink {
     std::chrono::system_clock::time_point deadline = std::chrono::system_clock::time_point::max();
     bool timed_out = false;
   };
-  Claim claim(Group& group, const std::string& worker_id, std::int64_t limit);
+  // `starting`: the jobs start at once (no claim buffer), so the claim marks them started.
+  Claim claim(Group& group, const std::string& worker_id, std::int64_t limit, bool starting);
   std::int64_t wanted(const Group& group) const;  // under mutex_
   void run(Claimed& job);
   void time_out(std::uint64_t claim, const Running& r, std::chrono::system_clock::time_point now);
