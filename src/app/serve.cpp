@@ -116,6 +116,7 @@ int serve(App& app) {
   http::Server::Options server_options{.host = c.host,
                                        .port = static_cast<unsigned short>(c.port),
                                        .body_limit = c.http.body_limit,
+                                       .max_inflight_body = c.http.max_inflight_body,
                                        .io_threads = io_threads,
                                        .idle_timeout = std::chrono::seconds(c.http.idle_timeout_s)};
   server_options.trusted_proxies = std::move(trusted_proxies);

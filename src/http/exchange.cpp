@@ -101,4 +101,11 @@ void Exchange::reset(Message&& m, std::string_view ip) {
   traceparent[0] = '\0';
 }
 
+void Exchange::release_memory() {
+  request_ = {};
+  params.clear();
+  // An everyday response keeps its buffer (no allocation on the next one); a large one goes.
+  if (body_out.capacity() > 64 * 1024) std::string().swap(body_out);
+}
+
 }  // namespace bb::http

@@ -21,6 +21,7 @@
 namespace bb::http {
 
 struct CompressionOptions;
+class MemoryBudget;
 
 class Exchange final : public bb::Request {
  public:
@@ -93,10 +94,19 @@ class Exchange final : public bb::Request {
 
   // Used by the connection.
   void reset(Message&& m, std::string_view ip);
-  void configure(const AddressSet* trusted_proxies, const CompressionOptions* compression) {
+  void configure(const AddressSet* trusted_proxies, const CompressionOptions* compression,
+                 MemoryBudget* memory_budget = nullptr, std::size_t body_limit = 1024 * 1024) {
     trusted_ = trusted_proxies;
     compression_ = compression;
+    memory_budget_ = memory_budget;
+    body_limit_ = body_limit;
   }
+  // What a body parsed from this request may cost (json_body.hpp); null: no shared budget.
+  MemoryBudget* memory_budget() const { return memory_budget_; }
+  std::size_t body_limit() const { return body_limit_; }
+  // Between requests: drops the request and buffers grown past their everyday size, so an
+  // idle connection holds no memory a large request or response needed.
+  void release_memory();
   // Picks what finish() sends (compression.cpp); called by finish().
   void prepare_body();
   void close_file();
@@ -109,6 +119,8 @@ class Exchange final : public bb::Request {
   std::string ip_;
   const AddressSet* trusted_ = nullptr;
   const CompressionOptions* compression_ = nullptr;
+  MemoryBudget* memory_budget_ = nullptr;
+  std::size_t body_limit_ = 1024 * 1024;
   mutable std::optional<ClientView> client_;
   std::string_view send_view_;
   std::function<void()> on_finish_;

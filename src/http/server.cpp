@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <pthread.h>
 
+#include "src/http/heap.hpp"
 #include "src/http/session.hpp"
 
 namespace bb::http {
@@ -34,6 +35,7 @@ Server::~Server() {
 
 unsigned short Server::start() {
   int n = std::max(1, options_.io_threads);
+  map_large_blocks();
   for (int i = 0; i < n; ++i) contexts_.push_back(std::make_unique<net::io_context>(1));
   acceptor_ = std::make_unique<Acceptor>(*contexts_[0]);
   boost::system::error_code ec;
@@ -89,6 +91,7 @@ void Server::sweep() {
     }
     for (auto& s : expired) s->close_if_expired();
     expired.clear();  // outside the lock: a last reference detaches its session
+    if (memory_budget_.large_taken_since_last_asked()) trim_heap();
     sweep();
   });
 }

@@ -41,11 +41,13 @@ Session::Session(Server& server, net::io_context& ctx, tcp::socket&& accepted)
   auto ep = stream_.remote_endpoint(ec);
   if (!ec) ip_ = ep.address().to_string();
   stream_.set_option(tcp::no_delay(true), ec);
-  exchange_.configure(&server.options_.trusted_proxies, &server.options_.compression);
+  exchange_.configure(&server.options_.trusted_proxies, &server.options_.compression, &server.memory_budget_,
+                      server.options_.body_limit);
 }
 
 Session::~Session() {
   if (sse_) sse_->close();  // torn down with its io_context: the producer learns it here
+  server_.memory_budget_.release(body_reserved_);
   server_.detach(this);
 }
 
@@ -68,7 +70,29 @@ void Session::close() {
   stream_.close(ec);
 }
 
+// The last request is answered: what it needed goes before the connection waits, perhaps for
+// minutes, for the next one. An everyday read buffer stays (no allocation per request).
+void Session::release_request() {
+  exchange_.release_memory();
+  server_.memory_budget_.release(body_reserved_);
+  body_reserved_ = 0;
+  if (buffer_.size() == 0 && buffer_.capacity() > 8 * 1024) buffer_.shrink_to_fit();
+}
+
+// What the body will hold once read, taken from the server's budget before a byte of it is
+// read: its Content-Length, or the body limit for a chunked body (its size is not known yet).
+bool Session::reserve_body() {
+  std::size_t n = 0;
+  if (auto length = parser_->content_length()) n = static_cast<std::size_t>(*length);
+  else if (parser_->chunked()) n = server_.options_.body_limit;
+  if (n == 0) return true;
+  if (!server_.memory_budget_.try_reserve(n)) return false;
+  body_reserved_ = n;
+  return true;
+}
+
 void Session::read() {
+  release_request();
   if (server_.stopping()) return;  // the connection closes when the last reference goes
   parser_.emplace();
   parser_->body_limit(server_.options_.body_limit);
@@ -84,8 +108,13 @@ void Session::read() {
 }
 
 void Session::on_header(beast::error_code ec) {
-  if (!ec)  // before any body byte is read: nothing after a bad frame is taken as a request
+  if (!ec) {  // before any body byte is read: nothing after a bad frame is taken as a request
     if (auto bad = check_framing(parser_->get().base(), parser_->get().version())) return refuse({}, &*bad);
+    if (!reserve_body()) {
+      static const FramingError busy{503, "busy", "the server is busy with other large requests; try again shortly"};
+      return refuse({}, &busy);
+    }
+  }
   if (ec || parser_->is_done()) return on_read(ec);
   auto expect = parser_->get()[beast::http::field::expect];
   if (beast::iequals(expect, "100-continue")) {
@@ -123,7 +152,8 @@ void Session::on_read(beast::error_code ec) {
   server_.handler_.handle(exchange_);
 }
 
-// A request we cannot read to the end: answer and close, the stream is out of sync. When
+// A request we cannot read to the end (or will not: no memory for its body): answer and
+// close, the stream is out of sync. When
 // its header was read, the answer continues the caller's trace and names the path.
 void Session::refuse(beast::error_code ec, const FramingError* framing) {
   int status = 400;
@@ -150,6 +180,7 @@ void Session::refuse(beast::error_code ec, const FramingError* framing) {
   exchange_.reset({}, ip_);
   set_problem(exchange_, Error(error_code_for_status(status), detail).with_code(code), status, instance,
               traceparent);
+  if (status == 503) exchange_.response.headers.emplace_back("Retry-After", "1");
   exchange_.close = true;
   write();
 }

@@ -64,6 +64,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void read_body();
   void on_read(boost::beast::error_code ec);
   void refuse(boost::beast::error_code ec, const FramingError* framing = nullptr);
+  bool reserve_body();
+  void release_request();
   void on_finish();
   void write();
   void written();
@@ -94,6 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string head_;
   std::string file_piece_;  // the part of a file body being written
   std::string ip_;
+  std::size_t body_reserved_ = 0;  // of the server's MemoryBudget, for this request's body
   bool reading_ = false;
   std::shared_ptr<Session> in_flight_;
   // A streamed response (this thread only).

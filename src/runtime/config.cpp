@@ -97,13 +97,17 @@ class TomlReader {
     if (auto* h = table("http")) {
       check_keys(*h, "http.", {"body_limit", "io_threads", "workers", "idle_timeout_s", "shutdown_timeout_ms",
                                "public_url", "trusted_proxies", "compression", "compression_min_size", "cors",
-                               "static", "max_errors"});
+                               "static", "max_errors", "max_inflight_body"});
       {
         int max_errors = static_cast<int>(c.http.max_errors);
         integer(*h, "max_errors", max_errors, 1, 100000, "http.");
         c.http.max_errors = static_cast<std::size_t>(max_errors);
       }
       bytes(*h, "body_limit", c.http.body_limit, "http.");
+      bytes(*h, "max_inflight_body", c.http.max_inflight_body, "http.");
+      if (c.http.max_inflight_body < c.http.body_limit)
+        bad(file_, "http.max_inflight_body", "expected at least body_limit (" + std::to_string(c.http.body_limit) +
+                                                 " bytes): a body that size could never be taken");
       str(*h, "public_url", c.http.public_url, "http.");
       strings(*h, "trusted_proxies", c.http.trusted_proxies, "http.");
       boolean(*h, "compression", c.http.compression, "http.");
@@ -139,7 +143,8 @@ class TomlReader {
       integer(*h, "shutdown_timeout_ms", c.http.shutdown_timeout_ms, 0, 600000, "http.");
     }
     if (auto* p = table("persistence")) {
-      check_keys(*p, "persistence.", {"enabled", "flush_interval_ms", "max_batch", "capacity"});
+      check_keys(*p, "persistence.", {"enabled", "flush_interval_ms", "max_batch", "capacity", "max_payload"});
+      bytes(*p, "max_payload", c.persistence.max_payload, "persistence.");
       boolean(*p, "enabled", c.persistence.enabled, "persistence.");
       integer(*p, "flush_interval_ms", c.persistence.flush_interval_ms, 10, 3600000, "persistence.");
       int batch = static_cast<int>(c.persistence.max_batch), cap = static_cast<int>(c.persistence.capacity);
@@ -494,6 +499,13 @@ Config load_config(const ConfigSources& sources) {
       c.http.body_limit = parse_size(*v);
     } catch (const std::exception& e) {
       bad(env, "BUNBASE_BODY_LIMIT", e.what());
+    }
+  }
+  if (auto v = getenv("BUNBASE_MAX_INFLIGHT_BODY")) {
+    try {
+      c.http.max_inflight_body = parse_size(*v);
+    } catch (const std::exception& e) {
+      bad(env, "BUNBASE_MAX_INFLIGHT_BODY", e.what());
     }
   }
   if (auto v = getenv("BUNBASE_IO_THREADS")) c.http.io_threads = parse_int(env, "BUNBASE_IO_THREADS", *v, 0, 256);

@@ -51,6 +51,17 @@ std::string recorded(const boost::json::value& v, const std::vector<std::string>
   return boost::json::serialize(copy);
 }
 
+// A payload over `max` bytes is recorded as its size and first bytes (cut on a character):
+// {"truncated":true,"bytes":1000016,"head":"{\"email\":..."}. A run record stays small whatever
+// a client sends, and so does the write buffer that holds it until it is flushed.
+std::string capped(std::string_view json, std::size_t max) {
+  if (json.size() <= max) return std::string(json);
+  std::size_t head = std::min<std::size_t>(max / 4, 1024);
+  while (head > 0 && (static_cast<unsigned char>(json[head]) & 0xC0) == 0x80) --head;  // not mid-character
+  return boost::json::serialize(boost::json::object{
+      {"truncated", true}, {"bytes", json.size()}, {"head", boost::json::string_view(json.data(), head)}});
+}
+
 Error from_db_error(const db::DbError& e) {
   switch (e.kind()) {
     case db::DbError::Kind::unique_violation:
@@ -198,10 +209,12 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     rec.status = result.error ? "error" : "success";
     const auto& redact = ra.action->options.redact;
     const Schema& in = *ra.action->input;
-    rec.input = inv.input_text.empty() || !redact.empty() || in.has_secrets() ? recorded(inv.input, redact, in)
-                                                                              : std::string(inv.input_text);
+    const std::size_t max = config_ ? config_->persistence.max_payload : Config::Persistence{}.max_payload;
+    rec.input = inv.input_text.empty() || !redact.empty() || in.has_secrets()
+                    ? capped(recorded(inv.input, redact, in), max)
+                    : capped(inv.input_text, max);
     if (result.error) rec.error = boost::json::serialize(error_record(*result.error, cause));
-    else rec.output = recorded(result.output, redact, *ra.action->output);
+    else rec.output = capped(recorded(result.output, redact, *ra.action->output), max);
     // Tokens outside any secret member (an unknown query parameter, an error's text) go too.
     mask_tokens(rec.input);
     mask_tokens(rec.output);

@@ -1,7 +1,6 @@
 #include "src/triggers/api_adapter.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/serializer.hpp>
 #include <boost/url/parse.hpp>
@@ -10,6 +9,7 @@
 #include <charconv>
 
 #include "src/core/ids.hpp"
+#include "src/http/json_body.hpp"
 #include "src/http/problem.hpp"
 
 namespace bb::triggers {
@@ -184,6 +184,19 @@ void ApiAdapter::handle(http::Exchange& ex) {
     workers_.post([this, &ex, &route, tp = std::string(traceparent)] { webhook(ex, route, tp); });
     return;
   }
+  if (!m.params.empty()) ex.params = std::move(m.params);
+  // The body is parsed where the action runs: a large one never holds up a network thread.
+  if (route.action->action->options.run_inline) return invoke(ex, route, *url);
+  workers_.post([this, &ex, &route, url = *url] { invoke(ex, route, url); });
+}
+
+// The action's input from the request (body, query, path parameters), then the run.
+void ApiAdapter::invoke(http::Exchange& ex, const Route& route, const boost::urls::url_view& url) {
+  const std::string_view traceparent = ex.header("traceparent").value_or(std::string_view());
+  auto fail = [&](const Error& e, int status = 0) {
+    http::set_problem(ex, e, status, ex.path(), traceparent);
+    ex.finish();
+  };
   const SchemaNode& root = route.action->action->input->root();
 
   Invocation inv;
@@ -193,29 +206,31 @@ void ApiAdapter::handle(http::Exchange& ex) {
   inv.response = &ex.response;
   if (ids::TraceParent incoming; ids::parse_traceparent(traceparent, incoming)) inv.trace_id = incoming.trace_id;
 
+  const std::string_view method = ex.method();
   const bool takes_body = method == "POST" || method == "PUT" || method == "PATCH";
-  json::value body;
   if (takes_body && !ex.body().empty()) {
     auto ct = ex.header("content-type");
     if (!ct || !is_json_media_type(*ct))
       return fail(Error(ErrorCode::invalid_argument, "request body must be application/json")
                       .with_code("unsupported_media_type"),
                   415);
-    boost::system::error_code ec;
-    body = json::parse(ex.body(), ec);
-    if (ec)
-      return fail(Error(ErrorCode::invalid_argument, "malformed JSON body: " + ec.message())
-                      .with_code("malformed_json"));
   }
+  http::ParsedBody parsed =
+      takes_body ? http::parse_json_body(ex.body(), ex.body_limit(), ex.memory_budget()) : http::ParsedBody{};
+  if (parsed.error) {
+    if (parsed.status == 503) ex.response.headers.emplace_back("Retry-After", "1");
+    return fail(*parsed.error, parsed.status);
+  }
+  json::value& body = parsed.value;  // in the body's arena: never assigned, only adopted
 
   json::object query, typed_query;
-  for (auto p : url->params()) add_query_value(query, typed_query, root, p.key, p.has_value ? p.value : "");
+  for (auto p : url.params()) add_query_value(query, typed_query, root, p.key, p.has_value ? p.value : "");
   json::object params;
-  for (auto& [name, value] : m.params) params[name] = coerce(property_node(root, name), value);
+  for (auto& [name, value] : ex.params) params[name] = coerce(property_node(root, name), value);
 
   if (route.trigger->options.map) {
     json::object raw_params;
-    for (auto& [name, value] : m.params) raw_params[name] = value;
+    for (auto& [name, value] : ex.params) raw_params[name] = value;
     try {
       inv.input = route.trigger->options.map(ApiInput{body, query, raw_params, ex});
     } catch (const Error& e) {
@@ -226,23 +241,15 @@ void ApiAdapter::handle(http::Exchange& ex) {
   } else {
     if (takes_body) {
       if (params.empty() && !body.is_null()) inv.input_text = ex.body();  // recorded verbatim
-      inv.input = body.is_null() ? json::value(json::object()) : std::move(body);
+      if (body.is_null()) inv.input = json::object();
+      else http::adopt(inv.input, std::move(body));
     } else {
       inv.input = std::move(typed_query);
     }
     if (!params.empty() && inv.input.is_object())
       for (auto& kv : params) inv.input.get_object()[kv.key()] = std::move(kv.value());
   }
-
-  if (!m.params.empty()) ex.params = std::move(m.params);
-
-  if (route.action->action->options.run_inline) {
-    run(ex, route, std::move(inv));
-  } else {
-    // std::function needs a copyable callable: the invocation travels in a shared_ptr.
-    auto moved = std::make_shared<Invocation>(std::move(inv));
-    workers_.post([this, &ex, &route, moved] { run(ex, route, std::move(*moved)); });
-  }
+  run(ex, route, std::move(inv));
 }
 
 void ApiAdapter::run(http::Exchange& ex, const Route& route, Invocation inv) {

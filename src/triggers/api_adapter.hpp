@@ -12,6 +12,10 @@
 #include "src/http/exchange.hpp"
 #include "src/triggers/router.hpp"
 
+namespace boost::urls {
+class url_view;
+}
+
 namespace bb::triggers {
 
 class ApiAdapter final : public http::Handler {
@@ -41,6 +45,7 @@ class ApiAdapter final : public http::Handler {
   void add_fallback(Fallback f) { fallbacks_.push_back(std::move(f)); }
 
  private:
+  void invoke(http::Exchange& ex, const Route& route, const boost::urls::url_view& url);
   void run(http::Exchange& ex, const Route& route, Invocation inv);
   // Verify, parse, deduplicate by delivery id, then run (or enqueue) the webhook's action.
   void webhook(http::Exchange& ex, const Route& route, std::string_view traceparent);

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <memory>
 
+#include "src/http/json_body.hpp"
 #include "src/http/text.hpp"
 
 namespace bb::triggers {
@@ -170,9 +171,24 @@ void McpHttp::handle(http::Exchange& ex) {
   if (!accepts_json(ex.header("accept")))
     return refuse(ex, 406, -32000, "Not Acceptable: the client must accept application/json");
 
-  boost::system::error_code ec;
-  json::value msg = json::parse(ex.body(), ec);
-  if (ec) return refuse(ex, 400, mcp::kParseError, "Parse error: " + ec.message());
+  // A large body is parsed on a worker: it never holds up a network thread.
+  if (ex.body().size() > kParseInline) return workers_.post([this, &ex] { post(ex); });
+  post(ex);
+}
+
+void McpHttp::post(http::Exchange& ex) {
+  const auto version_header = ex.header("mcp-protocol-version");
+  const bool stateless_header = version_header && trim(*version_header) == mcp::kStateless;
+  const auto session_header = ex.header("mcp-session-id");
+  http::ParsedBody parsed = http::parse_json_body(ex.body(), ex.body_limit(), ex.memory_budget());
+  if (parsed.status == 503) {
+    ex.response.headers.emplace_back("Retry-After", "1");
+    return refuse(ex, 503, -32000, "Service Unavailable: " + parsed.error->message());
+  }
+  if (parsed.status == 413) return refuse(ex, 413, -32000, "Payload Too Large: " + parsed.error->message());
+  if (parsed.error) return refuse(ex, 400, mcp::kParseError, "Parse error: " + parsed.error->message());
+  if (ex.body().empty()) return refuse(ex, 400, mcp::kParseError, "Parse error: the body is empty");
+  json::value msg = std::move(parsed.value);
   if (msg.is_array()) return refuse(ex, 400, mcp::kInvalidRequest, "Invalid Request: batches are not supported");
 
   McpMessage m = classify(msg);

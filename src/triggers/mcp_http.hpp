@@ -48,7 +48,11 @@ class McpHttp final : public http::Handler {
   };
 
   bool origin_allowed(const http::Exchange& ex) const;
+  // The JSON-RPC message of a POST: parsed, routed, answered.
+  void post(http::Exchange& ex);
   void respond(http::Exchange& ex, const McpOutcome& out, const std::string& session);
+  // Bodies up to this size are parsed on the network thread (cheaper than a hop to a worker).
+  static constexpr std::size_t kParseInline = 16 * 1024;
   std::string new_session(std::string version);
   // Touches and returns the session's version, or nullopt when it is unknown or ended.
   std::optional<std::string> touch(const std::string& id, bool initialized);

@@ -7,6 +7,7 @@
 #include "bunbase/core/time.hpp"
 #include "bunbase/db/database.hpp"
 #include "src/core/ids.hpp"
+#include "src/http/json_body.hpp"
 #include "src/http/problem.hpp"
 #include "src/triggers/api_adapter.hpp"
 
@@ -86,13 +87,13 @@ void ApiAdapter::webhook(http::Exchange& ex, const Route& route, std::string_vie
   }
 
   // 2. The body, then the delivery id.
-  json::value body;
-  if (!ex.body().empty()) {
-    boost::system::error_code ec;
-    body = json::parse(ex.body(), ec);
-    if (ec)
-      return problem(Error(ErrorCode::invalid_argument, "malformed JSON body: " + ec.message()).with_code("malformed_json"));
+  http::ParsedBody parsed = http::parse_json_body(ex.body(), ex.body_limit(), ex.memory_budget());
+  if (parsed.error) {
+    if (parsed.status == 503) ex.response.headers.emplace_back("Retry-After", "1");
+    http::set_problem(ex, *parsed.error, parsed.status, ex.path(), traceparent);
+    return ex.finish();
   }
+  json::value body = std::move(parsed.value);
   std::string id;
   try {
     if (o.event_id) id = o.event_id(body, ex);

@@ -55,19 +55,12 @@ std::vector<Case> catalogue() {
   return cases;
 }
 
-long rss_kib(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
-  return -1;
-}
-
 TEST(Framing, TheCatalogueIsAnsweredToTheLetterAndNothingIsSmuggled) {
   NoDefaultHeaders plain;
   DemoServer server({.sign_in = false});
   const std::vector<Case> cases = catalogue();
   ASSERT_GE(cases.size(), 25u) << "the catalogue file was not found or is short";
-  const long rss_before = rss_kib(server.process().pid());
+  const long rss_before = memory_kib(server.process().pid());
   int correct = 0;
   for (int round = 0; round < 3; ++round)  // three times: memory must not grow with repetition
     for (const Case& c : cases) {
@@ -87,7 +80,7 @@ TEST(Framing, TheCatalogueIsAnsweredToTheLetterAndNothingIsSmuggled) {
       correct += ok && round == 0;
     }
   const bool alive = server.healthy();
-  const long rss_after = rss_kib(server.process().pid());
+  const long rss_after = memory_kib(server.process().pid());
   std::printf("[framing] tried %zu / correct %d / alive %s; RSS %ld KiB before, %ld KiB after 3 rounds\n", cases.size(),
               correct, alive ? "yes" : "no", rss_before, rss_after);
   EXPECT_EQ(correct, static_cast<int>(cases.size()));

@@ -39,6 +39,9 @@ struct Config {
 
   struct Http {
     std::size_t body_limit = 1024 * 1024;
+    // Request bodies, and the JSON parsed from them, held at once by all requests in flight;
+    // past it a request is answered 503 busy (BUNBASE_MAX_INFLIGHT_BODY).
+    std::size_t max_inflight_body = 256 * 1024 * 1024;
     int io_threads = 0;  // 0: one per CPU this process may run on
     int workers = 0;     // handler threads; 0: max(4, 2 x CPUs)
     int idle_timeout_s = 60;
@@ -86,6 +89,8 @@ struct Config {
     int flush_interval_ms = 2000;
     std::size_t max_batch = 500;
     std::size_t capacity = 10000;
+    // A recorded input or output larger than this is stored as its size and first bytes.
+    std::size_t max_payload = 16 * 1024;
   } persistence;
 
   // The event bus: subscribers run on `workers` threads; at most `capacity` deliveries wait.

@@ -45,6 +45,14 @@ inline void write_file(const std::filesystem::path& p, std::string_view text) {
   out << text;
 }
 
+// A process's resident memory now (VmRSS) and at its peak (VmHWM), in KiB; -1 if unknown.
+inline long memory_kib(pid_t pid, std::string_view field = "VmRSS:") {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(field)) return std::stol(line.substr(field.size()));
+  return -1;
+}
+
 // A fresh directory, removed on destruction (kept when keep() was called, for post-mortems).
 class TempDir {
  public:
