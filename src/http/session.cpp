@@ -47,7 +47,7 @@ Session::Session(Server& server, net::io_context& ctx, tcp::socket&& accepted)
 
 Session::~Session() {
   if (sse_) sse_->close();  // torn down with its io_context: the producer learns it here
-  server_.memory_budget_.release(body_reserved_);
+  if (body_reserved_) server_.memory_budget_.release(body_reserved_);
   server_.detach(this);
 }
 
@@ -74,8 +74,7 @@ void Session::close() {
 // minutes, for the next one. An everyday read buffer stays (no allocation per request).
 void Session::release_request() {
   exchange_.release_memory();
-  server_.memory_budget_.release(body_reserved_);
-  body_reserved_ = 0;
+  if (body_reserved_) server_.memory_budget_.release(std::exchange(body_reserved_, 0));
   if (buffer_.size() == 0 && buffer_.capacity() > 8 * 1024) buffer_.shrink_to_fit();
 }
 
