@@ -102,7 +102,11 @@ TEST(RequestMemory, SixtyFourConcurrentMegabyteBodiesLeaveMemoryWhereItWas) {
               tried, correct, alive ? "yes" : "no", by_status.c_str(), idle, peak, after);
   EXPECT_EQ(correct, tried) << by_status;
   EXPECT_TRUE(alive);
+#if defined(__SANITIZE_ADDRESS__)
+  std::printf("[memory] RSS not checked: AddressSanitizer keeps freed memory in quarantine\n");
+#else
   EXPECT_LT(after - idle, 20 * 1024) << "memory taken by large bodies must go back once they are answered";
+#endif
 }
 
 // Two connections hold a 1 MB body each (header sent, body not yet): with a 2.5 MB budget a
