@@ -13,7 +13,7 @@ namespace {
 
 // The framework's and the built-in modules' tables: left out unless asked for.
 const std::set<std::string, std::less<>> kFrameworkTables = {
-    "action_logs", "action_runs", "api_keys", "auth_tokens", "bunbase_migrations", "event_deliveries", "events", "features",
+    "action_logs", "action_metrics", "action_runs", "api_keys", "auth_tokens", "bunbase_migrations", "event_deliveries", "events", "features",
     "jobs", "mail_outbox", "org_invitations", "org_memberships", "organizations", "permissions", "plan_features", "plans",
     "rate_limits", "role_permissions", "role_set_roles", "role_sets", "roles", "scheduled_jobs", "sessions", "sqlite_sequence", "stripe_events",
     "subscription_events", "subscriptions", "users", "webhook_deliveries"};

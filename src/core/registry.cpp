@@ -63,6 +63,7 @@ void Registry::add_action(Action a, Module m) {
   r->module = std::move(m);
   if (r->module) r->guards = r->module->options.guards;
   r->guards.insert(r->guards.end(), r->action->options.guards.begin(), r->action->options.guards.end());
+  r->index = static_cast<std::uint32_t>(actions_.size());
   actions_.push_back(std::move(r));
 }
 

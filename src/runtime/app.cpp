@@ -4,6 +4,8 @@
 
 #include "bunbase/db/database.hpp"
 #include "src/runtime/framework_migrations.hpp"
+#include "src/runtime/metrics.hpp"
+#include "src/runtime/metrics_flush.hpp"
 
 namespace bb {
 
@@ -16,6 +18,7 @@ App::App(const AppManifest& manifest, Config config, std::vector<Feature> featur
   for (auto make : manifest_.actions) registry_.add(make());
   registry_.seal();
   Scheduler::check(registry_);  // a bad cron expression or time zone stops the app here
+  if (config_.metrics.enabled) metrics_ = std::make_unique<Metrics>(registry_);
   for (const auto& f : features_)
     if (f.attach) f.attach(*this);
 }
@@ -49,6 +52,7 @@ void App::open() {
     log_->set_buffer(buffer_.get());
   }
   executor_ = std::make_unique<Executor>(*db_, *log_, buffer_.get(), &config_);
+  executor_->measure(metrics_.get());
   bus_ = std::make_unique<EventBus>(registry_, *executor_, *db_, *log_,
                                     EventBus::Options{.workers = config_.events.workers,
                                                       .capacity = config_.events.capacity,
@@ -123,6 +127,15 @@ void App::start_background() {
   background_ = true;
   queue_->start();
   scheduler_->start();
+  if (metrics_) {
+    metrics_flush_ = std::make_unique<MetricsFlush>(
+        *db_, *metrics_,
+        MetricsFlush::Options{.retention = config_.metrics.retention,
+                              .on_error = [log = log_.get()](std::string_view message) {
+                                log->system(LogLevel::error, "metrics", {{"error", message}});
+                              }});
+    metrics_flush_->start();
+  }
   for (const auto& f : features_)
     if (f.start) stops_.push_back(f.start(*this));
 }
@@ -135,6 +148,8 @@ void App::shutdown() {
   for (auto it = stops_.rbegin(); it != stops_.rend(); ++it) (*it)();
   stops_.clear();
   if (bus_) bus_->stop();
+  if (metrics_flush_) metrics_flush_->stop();  // the minute in progress, with what stopped above
+  metrics_flush_.reset();
   background_ = false;
   if (buffer_) buffer_->stop();
 }

@@ -74,7 +74,7 @@ class TomlReader {
 
   void read(Config& c) {
     check_keys(root_, "", {"host", "port", "environment", "database", "http", "persistence", "log", "auth", "saas",
-                           "events", "queue", "cron", "mcp", "dashboard"});
+                           "events", "queue", "cron", "mcp", "dashboard", "metrics"});
     str(root_, "host", c.host);
     integer(root_, "port", c.port, 0, 65535);
     str(root_, "environment", c.environment);
@@ -271,6 +271,17 @@ class TomlReader {
         boolean(*d, "loopback", loopback, pre);
         c.dashboard.loopback = loopback;
       }
+    }
+    if (auto* m = table("metrics")) {
+      const std::string pre = "metrics.";
+      check_keys(*m, pre, {"enabled", "path", "token", "retention"});
+      boolean(*m, "enabled", c.metrics.enabled, pre);
+      if (str(*m, "path", c.metrics.path, pre) &&
+          (c.metrics.path.size() < 2 || c.metrics.path.front() != '/' || c.metrics.path.back() == '/'))
+        bad(file_, pre + "path", "expected a path such as \"/metrics\"");
+      str(*m, "token", c.metrics.token, pre);
+      duration(*m, "retention", c.metrics.retention, pre);
+      if (c.metrics.retention.count() < 60) bad(file_, pre + "retention", "expected at least 1m");
     }
     if (auto* l = table("log")) {
       check_keys(*l, "log.", {"level", "format"});
@@ -533,6 +544,8 @@ Config load_config(const ConfigSources& sources) {
   if (auto v = getenv("BUNBASE_PUBLIC_URL")) c.http.public_url = *v;
   if (auto v = getenv("STRIPE_SECRET_KEY")) c.saas.stripe.secret_key = *v;
   if (auto v = getenv("BUNBASE_ADMIN_KEY")) c.dashboard.key = *v;
+  if (auto v = getenv("BUNBASE_METRICS_TOKEN")) c.metrics.token = *v;
+  if (auto v = getenv("BUNBASE_METRICS_ENABLED")) c.metrics.enabled = parse_bool(env, "BUNBASE_METRICS_ENABLED", *v);
   if (auto v = getenv("STRIPE_WEBHOOK_SECRET")) c.saas.stripe.webhook_secrets = {*v};
   if (auto v = getenv("BUNBASE_STRIPE_API_BASE")) c.saas.stripe.api_base = *v;
   if (c.saas.stripe_enabled() && !c.saas.enabled)
@@ -552,6 +565,9 @@ Config load_config(const ConfigSources& sources) {
   if (!c.dashboard.key.empty() && c.dashboard.key.size() < 24)
     bad(c.source.empty() ? env : c.source, "dashboard.key",
         "an admin key needs at least 24 characters (BUNBASE_ADMIN_KEY): try `openssl rand -hex 24`");
+  if (!c.metrics.token.empty() && c.metrics.token.size() < 24)
+    bad(c.source.empty() ? env : c.source, "metrics.token",
+        "a metrics token needs at least 24 characters (BUNBASE_METRICS_TOKEN): try `openssl rand -hex 24`");
   const std::string where = c.source.empty() ? env : c.source;
   if (!c.http.public_url.empty()) {
     if (!c.http.public_url.starts_with("http://") && !c.http.public_url.starts_with("https://"))

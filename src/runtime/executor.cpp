@@ -11,6 +11,7 @@
 #include "bunbase/runtime/config.hpp"
 #include "bunbase/runtime/write_buffer.hpp"
 #include "src/core/ids.hpp"
+#include "src/runtime/metrics.hpp"
 #include "src/util/iso_time.hpp"
 
 namespace bb {
@@ -191,7 +192,11 @@ RunResult Executor::run(Invocation& inv, boost::json::storage_ptr storage) {
     }
   }
 
-  result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const auto elapsed = Clock::now() - start;
+  result.duration_ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  if (metrics_)
+    metrics_->record(ra, inv.trigger_type, result.error ? std::optional(result.error->kind()) : std::nullopt,
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed));
 
   if (result.error && result.error->kind() == ErrorCode::internal) {
     ctx.log.error("action failed", {{"error", cause.empty() ? result.error->message() : cause}});

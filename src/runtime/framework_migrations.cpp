@@ -183,6 +183,25 @@ CREATE INDEX action_runs_errors ON action_runs (id) WHERE status = 'error';
 ALTER TABLE jobs ADD COLUMN started_at TEXT;
 ALTER TABLE jobs ADD COLUMN refunds INTEGER NOT NULL DEFAULT 0;
 )sql"});
+  all.push_back({"bunbase/0010_action_metrics.sql", R"sql(
+-- The run counters, once a minute (src/runtime/metrics_flush.cpp): per action, trigger and
+-- status (success, or the error's kind) that ran in the minute, how many runs, their durations
+-- added up, and how many fell in each latency bucket. Bucket bounds in seconds, as Prometheus's
+-- le: 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, then the
+-- rest (+Inf); `buckets` is a JSON array of 15 counts, not cumulative. Several instances (or a
+-- restart) may write rows for one minute: readers add them up. Kept [metrics] retention.
+CREATE TABLE action_metrics (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  minute          TEXT NOT NULL,             -- ISO 8601 UTC, the minute's start
+  action_name     TEXT NOT NULL,
+  trigger_type    TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  count           INTEGER NOT NULL,
+  duration_ms_sum REAL NOT NULL,
+  buckets         TEXT NOT NULL              -- JSON array of counts per bucket
+);
+CREATE INDEX action_metrics_minute ON action_metrics (minute, action_name);
+)sql"});
   return all;
 }
 

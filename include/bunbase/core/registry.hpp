@@ -7,6 +7,7 @@
 //   r.seal();   // throws naming both places of a duplicate
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,6 +22,7 @@ struct RegisteredAction {
   Action action;
   Module module;               // null for standalone actions
   std::vector<Guard> guards;   // module guards, then action guards, in declaration order
+  std::uint32_t index = 0;     // its position in Registry::actions(): a key for per-action tables
 
   const std::string& name() const { return action->name(); }
   std::string_view module_name() const { return module ? std::string_view(module->name()) : ""; }

@@ -33,6 +33,8 @@ struct AppManifest {
 // A built-in part of the framework an app turns on in its configuration (auth, organizations):
 // ordinary modules plus the migrations of the tables they own, applied before the app's.
 class App;
+class Metrics;
+class MetricsFlush;
 
 struct Feature {
   std::string name;
@@ -93,6 +95,9 @@ class App {
   EventBus& events() { return *bus_; }
   JobQueue& jobs() { return *queue_; }
   Scheduler& scheduler() { return *scheduler_; }
+  // Every run's counters ([metrics]; null when turned off), written to action_metrics once a
+  // minute while the background work runs.
+  Metrics* metrics() { return metrics_.get(); }
 
  private:
   std::vector<db::Migration> all_migrations() const;
@@ -109,6 +114,8 @@ class App {
   std::unique_ptr<EventBus> bus_;
   std::unique_ptr<JobQueue> queue_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<MetricsFlush> metrics_flush_;
   bool background_ = false;
   bool ready_ = false;
 };

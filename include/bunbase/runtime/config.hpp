@@ -228,6 +228,18 @@ struct Config {
     std::optional<bool> loopback;     // unset: true in development, false otherwise
   } dashboard;
 
+  // Exact run counters (every run, recorded or not: per action, trigger and status, with a
+  // latency histogram), written to action_metrics once a minute and kept `retention`, and served
+  // to Prometheus at `path`. Who may scrape: `Authorization: Bearer <token>`, or whoever may
+  // open the dashboard without signing in (its key; this machine where [dashboard] loopback
+  // holds, i.e. development). Off: no counting, no rows, no page.
+  struct Metrics {
+    bool enabled = true;                              // BUNBASE_METRICS_ENABLED
+    std::string path = "/metrics";
+    std::string token;                                // BUNBASE_METRICS_TOKEN; at least 24 characters
+    std::chrono::seconds retention{14 * 24 * 3600};  // rows of action_metrics kept
+  } metrics;
+
   struct Log {
     LogLevel level = LogLevel::info;
     std::string format = "auto";  // auto | human | json

@@ -20,6 +20,7 @@
 namespace bb {
 
 class WriteBuffer;
+class Metrics;
 
 struct Invocation {
   const RegisteredAction* action = nullptr;
@@ -63,6 +64,8 @@ class Executor {
     events_ = events;
     jobs_ = jobs;
   }
+  // Where every run is counted (the app's metrics; unset: not counted).
+  void measure(Metrics* metrics) { metrics_ = metrics; }
 
  private:
   db::Database& db_;
@@ -71,6 +74,7 @@ class Executor {
   const Config* config_;
   EventSink* events_ = nullptr;
   JobSink* jobs_ = nullptr;
+  Metrics* metrics_ = nullptr;
 };
 
 // 400 validation_failed with the first `max_listed` issues as {path, message} in
