@@ -15,6 +15,8 @@
 #include "src/triggers/mcp_http.hpp"
 #include "src/triggers/admin_page_handler.hpp"
 #include "src/triggers/docs_handler.hpp"
+#include "src/triggers/metrics_handler.hpp"
+#include "src/admin/metrics_access.hpp"
 #include "src/triggers/openapi.hpp"
 #include "src/app/admin_live.hpp"
 #include "src/app/mcp_stdio.hpp"
@@ -89,14 +91,35 @@ int serve(App& app) {
     adapter.mount(std::string(AdminLiveHandler::kPath), *live);
     if (auto* b = app.write_buffer()) b->observe(&*live);
   }
-  // CORS for the API; the dashboard and MCP keep their own origin rules.
+  // Prometheus: this instance's numbers at [metrics] path, for the metrics token or whoever may
+  // open the dashboard without signing in (metrics_access.hpp).
+  std::optional<triggers::MetricsHandler> metrics;
+  if (c.metrics.enabled) {
+    for (const auto& r : app.registry().routes())
+      if (r.path == c.metrics.path)
+        throw std::runtime_error("[metrics] path " + c.metrics.path + " is also the route of action " +
+                                 r.action->name() + ": choose another path");
+    metrics.emplace(triggers::MetricsHandlerOptions{
+                        .runs = app.metrics(),
+                        .write_buffer = app.write_buffer(),
+                        .events = &app.events(),
+                        .jobs = &app.jobs(),
+                        .db = &app.db(),
+                        .admit = [&c](const Request& r) -> std::optional<std::string> {
+                          auto a = admin::admit_metrics(c, r);
+                          return a.admitted ? std::nullopt : std::optional<std::string>(a.refused);
+                        }},
+                    pool);
+    adapter.mount(c.metrics.path, *metrics);
+  }
+  // CORS for the API; the dashboard, MCP and the metrics keep their own origin rules.
   http::Cors cors({.origins = c.http.cors.origins,
                    .credentials = c.http.cors.credentials,
                    .methods = c.http.cors.methods,
                    .headers = c.http.cors.headers,
                    .expose_headers = c.http.cors.expose_headers,
                    .max_age = c.http.cors.max_age});
-  adapter.use_cors(cors, {"/_admin", c.mcp.path});
+  adapter.use_cors(cors, {"/_admin", c.mcp.path, c.metrics.path});
   // [http.static]: files of a folder, after every route (action routes win).
   std::optional<http::StaticFiles> static_files;
   if (const auto& st = c.http.static_files; !st.dir.empty()) {
@@ -123,6 +146,7 @@ int serve(App& app) {
   server_options.compression.enabled = c.http.compression;
   server_options.compression.min_size = c.http.compression_min_size;
   http::Server server(std::move(server_options), adapter);
+  if (metrics) metrics->watch(&server.memory_budget());
   unsigned short port = server.start();
 
   std::string host = c.host == "0.0.0.0" || c.host == "127.0.0.1" ? "localhost" : c.host;
@@ -138,6 +162,7 @@ int serve(App& app) {
   std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/healthz", "(process up)");
   std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/readyz", "(database ready)");
   if (c.dashboard.enabled) std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), "/_admin", "(developer dashboard)");
+  if (metrics) std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), c.metrics.path.c_str(), "(Prometheus metrics)");
   if (static_files)
     std::printf("    %-7s %s%-28s %s\n", "GET", base.c_str(), c.http.static_files.prefix.c_str(),
                 ("(files of " + static_files->root() + ")").c_str());
