@@ -147,6 +147,8 @@ int serve(App& app) {
   server_options.compression.min_size = c.http.compression_min_size;
   http::Server server(std::move(server_options), adapter);
   if (metrics) metrics->watch(&server.memory_budget());
+  server.on_warning(
+      [&app](std::string_view message) { app.log().system(LogLevel::warn, message); });
   unsigned short port = server.start();
 
   std::string host = c.host == "0.0.0.0" || c.host == "127.0.0.1" ? "localhost" : c.host;

@@ -11,9 +11,12 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -69,6 +72,9 @@ class Server {
   const Options& options() const { return options_; }
   Handler& handler() { return handler_; }
   MemoryBudget& memory_budget() { return memory_budget_; }
+  // Where the server tells the operator of trouble (out of file descriptors); stderr until set.
+  // Set before start(); called on a network thread.
+  void on_warning(std::function<void(std::string_view)> warn) { warn_ = std::move(warn); }
 
  private:
   friend class Session;
@@ -92,6 +98,21 @@ class Server {
   std::mutex sessions_mutex_;
   std::condition_variable sessions_gone_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;
+
+  // An accept that failed is retried after a pause, never at once: its cause (out of file
+  // descriptors, mostly) would fail it again and the loop would spin. Out of descriptors, the
+  // connection idle the longest is closed to make room, and the operator is told once per
+  // episode. All of it on contexts_[0]'s thread, the acceptor's.
+  void accept_later(const boost::system::error_code& ec);
+  bool shed_oldest_idle();
+  void warn(std::string_view message);
+  std::function<void(std::string_view)> warn_;
+  std::unique_ptr<boost::asio::steady_timer> accept_timer_;
+  std::chrono::milliseconds accept_pause_{0};
+  std::int64_t last_refused_ms_ = -1;  // the last accept refused for want of descriptors
+  // Connections asked to close that were busy after all (answering a client slow to read), by
+  // the deadline they had then: passed over until it changes.
+  std::unordered_map<Session*, std::int64_t> shed_asked_;
 };
 
 }  // namespace bb::http

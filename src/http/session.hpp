@@ -50,6 +50,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_if_idle();
   // From any thread (the idle sweep): close if the connection's deadline has passed.
   bool expired(std::int64_t now) const { return deadline_.load(std::memory_order_relaxed) < now; }
+  // From any thread: when it closes unless the client acts (kNoDeadline while a handler has its
+  // request or a stream is quiet): the earliest has waited on its client the longest.
+  std::int64_t deadline() const { return deadline_.load(std::memory_order_relaxed); }
+  // On this connection's thread: waiting for a request (or reading one), nothing to answer.
+  bool reading() const { return reading_; }
   void close_if_expired();
 
  private:

@@ -104,8 +104,12 @@ class Process {
 
     // Everything the child needs is prepared before fork: after it only system calls run.
     std::vector<std::string> env_strings;
-    for (char** e = environ; *e; ++e)
-      if (!is_app_variable(*e)) env_strings.emplace_back(*e);
+    for (char** e = environ; *e; ++e) {
+      // A variable given in options.env replaces the inherited one (getenv takes the first).
+      const std::string_view entry(*e);
+      const std::string name(entry.substr(0, entry.find('=')));
+      if (!is_app_variable(entry) && !options_.env.count(name)) env_strings.emplace_back(entry);
+    }
     for (const auto& [k, v] : options_.env) env_strings.push_back(k + "=" + v);
     std::vector<char*> envp;
     for (auto& s : env_strings) envp.push_back(s.data());
