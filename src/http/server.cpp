@@ -178,14 +178,18 @@ void Server::sweep() {
   sweep_timer_->async_wait([this](beast::error_code ec) {
     if (ec || stopping()) return;
     const std::int64_t now = coarse_now_ms();
-    std::vector<std::shared_ptr<Session>> expired;
+    // Every reference leaves the lock in the vector: one dropped inside it could be a session's
+    // last, whose destructor detaches it and would take the lock again.
+    std::vector<std::shared_ptr<Session>> open;
     {
       std::lock_guard lock(sessions_mutex_);
+      open.reserve(sessions_.size());
       for (auto& [ptr, weak] : sessions_)
-        if (auto s = weak.lock(); s && s->expired(now)) expired.push_back(std::move(s));
+        if (auto s = weak.lock()) open.push_back(std::move(s));
     }
-    for (auto& s : expired) s->close_if_expired();
-    expired.clear();  // outside the lock: a last reference detaches its session
+    for (auto& s : open)
+      if (s->expired(now)) s->close_if_expired();
+    open.clear();  // outside the lock: a last reference detaches its session
     if (memory_budget_.large_taken_since_last_asked()) trim_heap();
     sweep();
   });
