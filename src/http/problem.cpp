@@ -34,6 +34,13 @@ void set_problem(Exchange& ex, const Error& e, int status, std::string_view inst
   ex.content_type = "application/problem+json";
   ex.body_out = problem_json(e, ex.status, instance, std::string_view(trace, 32));
   ex.set_traceparent(std::string_view(trace, 32), std::string_view(span, 16));
+  add_retry_after(ex, e);
+}
+
+void add_retry_after(Exchange& ex, const Error& e) {
+  if ((e.kind() == ErrorCode::rate_limited || e.kind() == ErrorCode::unavailable) && e.details().is_object())
+    if (const auto* ra = e.details().get_object().if_contains("retry_after"))
+      ex.response.headers.emplace_back("Retry-After", boost::json::serialize(*ra));
 }
 
 }  // namespace bb::http

@@ -19,6 +19,10 @@ std::string problem_json(const Error& e, int status, std::string_view instance, 
 
 // Makes `e` the exchange's response (status, content type, body, traceparent) for a request
 // refused before any action ran: the caller's trace continues when `traceparent` is valid.
+// 429, and 503 for a momentary refusal (busy): a Retry-After header from details.retry_after.
+void add_retry_after(Exchange& ex, const Error& e);
+
+// The problem document as the response (with add_retry_after).
 void set_problem(Exchange& ex, const Error& e, int status, std::string_view instance,
                  std::string_view traceparent);
 

@@ -217,10 +217,7 @@ void ApiAdapter::invoke(http::Exchange& ex, const Route& route, const boost::url
   }
   http::ParsedBody parsed =
       takes_body ? http::parse_json_body(ex.body(), ex.body_limit(), ex.memory_budget()) : http::ParsedBody{};
-  if (parsed.error) {
-    if (parsed.status == 503) ex.response.headers.emplace_back("Retry-After", "1");
-    return fail(*parsed.error, parsed.status);
-  }
+  if (parsed.error) return fail(*parsed.error, parsed.status);
   json::value& body = parsed.value;  // in the body's arena: never assigned, only adopted
 
   json::object query, typed_query;
@@ -267,10 +264,7 @@ void ApiAdapter::run(http::Exchange& ex, const Route& route, Invocation inv) {
     ex.response.status = 0;  // an error's status wins over one the handler set
     ex.content_type = "application/problem+json";
     ex.body_out = http::problem_json(e, 0, ex.path(), trace);
-    // 429, and 503 for a momentary refusal (busy): when to come back.
-    if ((e.kind() == ErrorCode::rate_limited || e.kind() == ErrorCode::unavailable) && e.details().is_object())
-      if (const auto* ra = e.details().get_object().if_contains("retry_after"))
-        ex.response.headers.emplace_back("Retry-After", json::serialize(*ra));
+    http::add_retry_after(ex, e);
   }
   ex.finish();
 }

@@ -89,7 +89,6 @@ void ApiAdapter::webhook(http::Exchange& ex, const Route& route, std::string_vie
   // 2. The body, then the delivery id.
   http::ParsedBody parsed = http::parse_json_body(ex.body(), ex.body_limit(), ex.memory_budget());
   if (parsed.error) {
-    if (parsed.status == 503) ex.response.headers.emplace_back("Retry-After", "1");
     http::set_problem(ex, *parsed.error, parsed.status, ex.path(), traceparent);
     return ex.finish();
   }
